@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "agent-pool",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "poolctl", targets: ["poolctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // pool.yaml: model, loading, defaults, overlay, interpolation, validation, revision.
+        .target(name: "Spec", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // What the controller sees: platform services, probes, store records.
+        .target(name: "Observers"),
+        // Planner (pure), plan model and rendering.
+        .target(name: "Controller", dependencies: ["Spec", "Observers"]),
+        .executableTarget(name: "poolctl", dependencies: [
+            "Spec", "Observers", "Controller",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "SpecTests", dependencies: ["Spec"]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Spec", "Observers"]),
+    ]
+)
