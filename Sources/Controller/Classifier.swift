@@ -1,0 +1,134 @@
+import Foundation
+import Observers
+import Spec
+
+/// An owned instance with the state derived for it this tick and why.
+public struct ClassifiedInstance: Sendable, Equatable {
+    public var instanceId: String
+    public var observed: ObservedInstance
+    public var state: InstanceState
+    /// Why it is in that state, for reasons and the dashboard.
+    public var why: String
+    /// Built from another revision than the current spec's (or an unknown one).
+    public var outdated: Bool
+    /// Died without ever becoming healthy: counts toward the build-failure backoff.
+    public var failedBuild: Bool
+    public var createdAt: Date
+
+    public var service: PlatformService? { observed.service }
+    public var record: InstanceRecord? { observed.record }
+    public var revision: String? { observed.record?.revision }
+}
+
+/// Derives each instance's state: the table of DESIGN.md section 3, as a pure function.
+public enum Classifier {
+    public struct Result: Sendable {
+        /// Instances the pool owns, sorted by instance id.
+        public var owned: [ClassifiedInstance]
+        /// Names of every service in the environment, owned or not (renames must avoid them).
+        public var serviceNames: Set<String>
+    }
+
+    public static func classify(_ observed: ObservedState, desired: DesiredState, now: Date) -> Result {
+        var owned: [ClassifiedInstance] = []
+        var names: Set<String> = []
+        for inst in observed.instances {
+            if let name = inst.service?.name { names.insert(name) }
+            // Ownership: recorded in our store, or named exactly <prefix>-<id>.
+            guard let id = inst.record?.instanceId
+                    ?? inst.service.flatMap({ InstanceNaming.instanceId(fromServiceName: $0.name, prefix: desired.prefix) })
+            else { continue }
+            owned.append(classify(inst, id: id, desired: desired, now: now))
+        }
+        owned.sort { ($0.instanceId, $0.service?.serviceId ?? "") < ($1.instanceId, $1.service?.serviceId ?? "") }
+        return Result(owned: owned, serviceNames: names)
+    }
+
+    static func classify(_ inst: ObservedInstance, id: String, desired: DesiredState, now: Date) -> ClassifiedInstance {
+        let created = inst.service?.createdAt ?? inst.record?.createdAt ?? now
+        let stuck = desired.settings.stuckTimeout
+        let revision = inst.record?.revision
+        func make(_ state: InstanceState, _ why: String, failedBuild: Bool = false) -> ClassifiedInstance {
+            let outdated = (state == .idle || state == .provisioning) && revision != desired.revision
+            return ClassifiedInstance(instanceId: id, observed: inst, state: state, why: why,
+                                      outdated: outdated, failedBuild: failedBuild && revision == desired.revision,
+                                      createdAt: created)
+        }
+        let age = now.timeIntervalSince(created)
+        let record = inst.record
+
+        if let reason = record?.retiredReason {
+            return make(.tainted, "retired after a failed claim: \(reason)")
+        }
+        switch record?.claim ?? .none {
+        case .claiming:
+            return make(.claiming, "a claim is in flight")
+        case .claimed:
+            let who = record?.agentName.map { "claimed by \"\($0)\"" } ?? "holds a conversation of an unknown agent"
+            guard let service = inst.service else { return make(.crashed, "\(who); its service is gone") }
+            if let s = service.deployStatus, s.isTerminalFailure {
+                return make(.crashed, "\(who); deploy \(s.rawValue)")
+            }
+            if service.deployStatus == .success, let silence = unreachable(inst.probe) {
+                let since = record?.lastHealthyAt ?? created
+                if now.timeIntervalSince(since) > stuck {
+                    return make(.crashed, "\(who); \(silence) for \(DurationText.format(now.timeIntervalSince(since).rounded()))")
+                }
+            }
+            return make(record?.agentName == nil ? .adopted : .claimed, who)
+        case .none:
+            break
+        }
+
+        guard let service = inst.service else {
+            // A record without a service: a create that has not made its service yet.
+            if record?.createStep.map({ !$0.isComplete }) ?? false, age <= stuck {
+                return make(.provisioning, "create in progress (step: \(record!.createStep!.rawValue))")
+            }
+            return make(.dead, "its service no longer exists")
+        }
+        let everHealthy = record?.lastHealthyAt != nil || record?.marked == .idle
+        if service.deployStatus != .success {
+            if let s = service.deployStatus, s.isTerminalFailure {
+                return make(.dead, "deploy \(s.rawValue)", failedBuild: !everHealthy && (s == .failed || s == .crashed))
+            }
+            let what = service.deployStatus.map { "deploy \($0.rawValue)" } ?? "no deployment yet"
+            if age > stuck {
+                return make(.dead, "stuck: \(what) after \(DurationText.format(age.rounded())) (stuckTimeout \(DurationText.format(stuck)))",
+                            failedBuild: !everHealthy)
+            }
+            return make(.provisioning, what)
+        }
+        func provisioningOrDead(_ what: String, since: Date) -> ClassifiedInstance {
+            let silent = now.timeIntervalSince(since)
+            if silent > stuck {
+                return make(.dead, "\(what) for \(DurationText.format(silent.rounded())) (stuckTimeout \(DurationText.format(stuck)))",
+                            failedBuild: !everHealthy)
+            }
+            return make(.provisioning, "deploy SUCCESS, \(what)")
+        }
+        switch inst.probe {
+        case .status(let s):
+            if let conversation = s.conversationId {
+                return make(.adopted, "reports conversation \(conversation.prefix(12)) that the pool never handed out")
+            }
+            if s.usable { return make(.idle, "ready, no conversation") }
+            return provisioningOrDead("status says not ready", since: record?.lastHealthyAt ?? created)
+        case .unauthorized:
+            return make(.misconfigured, "answers 401 to the pool key (configuration fault)")
+        case .notProbed:
+            return make(.provisioning, "deploy SUCCESS, not probed yet")
+        case .unreachable, .notJSON:
+            return provisioningOrDead(unreachable(inst.probe)!, since: record?.lastHealthyAt ?? created)
+        }
+    }
+
+    /// A short description when the probe shows the instance is not answering usefully.
+    static func unreachable(_ probe: ProbeResult) -> String? {
+        switch probe {
+        case .unreachable(let d): "unreachable (\(d))"
+        case .notJSON(let d): "answers non-JSON (\(d))"
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Observers
+import Spec
+
+/// `plan(desired, observed, now) -> Plan`: the rules of DESIGN.md section 4 as a pure,
+/// deterministic function. No I/O, no clock, no randomness: same inputs, same plan.
+public enum Planner {
+    public static func plan(desired: DesiredState, observed: ObservedState, now: Date) -> Plan {
+        let result = Classifier.classify(observed, desired: desired, now: now)
+        var counts = Dictionary(uniqueKeysWithValues: InstanceState.allCases.map { ($0.rawValue, 0) })
+        for i in result.owned { counts[i.state.rawValue, default: 0] += 1 }
+        counts["outdated"] = result.owned.filter(\.outdated).count
+        var plan = Plan(environment: desired.environment, revision: desired.revision,
+                        actions: [], notes: [], counts: counts)
+
+        guard observed.complete else {
+            // Blind tick: a partial list must never look like deleted services.
+            plan.notes.append("observation incomplete (\(observed.incompleteReason ?? "unknown reason")): nothing is created, deleted, renamed or marked this tick")
+            return plan
+        }
+        var rules = Rules(desired: desired, owned: result.owned, serviceNames: result.serviceNames,
+                          buildFailures: observed.consecutiveBuildFailures)
+        plan.actions = rules.marks() + rules.renames() + rules.deletesAndCreates()
+        plan.notes = rules.notes
+        return plan
+    }
+}
+
+/// The planner's working set for one tick. Each method applies one group of rules.
+struct Rules {
+    let desired: DesiredState
+    let owned: [ClassifiedInstance]
+    let serviceNames: Set<String>
+    let buildFailures: Int
+    var notes: [String] = []
+
+    init(desired: DesiredState, owned: [ClassifiedInstance], serviceNames: Set<String>, buildFailures: Int) {
+        self.desired = desired
+        self.owned = owned
+        self.serviceNames = serviceNames
+        self.buildFailures = buildFailures
+    }
+
+    var settings: PoolSettings { desired.settings }
+
+    func short(_ revision: String?) -> String { revision.map { String($0.prefix(8)) } ?? "unknown" }
+
+    /// Record state transitions the store must know: idle (claimable), leaving idle,
+    /// crashed, adopted, misconfigured. Dead and tainted ones are deleted instead.
+    func marks() -> [PlanAction] {
+        owned.compactMap { i in
+            let recorded = i.record?.marked
+            guard i.state != recorded else { return nil }
+            switch i.state {
+            case .idle, .crashed, .adopted, .misconfigured:
+                return .mark(i, reason: i.why)
+            case .provisioning where recorded != nil:
+                // e.g. idle -> provisioning: it stopped answering, so it must not be claimable.
+                return .mark(i, reason: i.why)
+            case .claimed where recorded == .crashed:
+                return .mark(i, reason: "recovered: \(i.why)")
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// Claimed instances carry their agent's name. Crashed ones wait for the operator.
+    mutating func renames() -> [PlanAction] {
+        var taken = serviceNames
+        var out: [PlanAction] = []
+        for i in owned where i.state == .claimed {
+            guard let service = i.service, let agent = i.record?.agentName else { continue }
+            taken.remove(service.name)
+            let target = InstanceNaming.claimedName(prefix: desired.prefix, agentName: agent,
+                                                    instanceId: i.instanceId, current: service.name,
+                                                    taken: { taken.contains($0) })
+            taken.insert(target)
+            if target != service.name {
+                out.append(.rename(i, to: target, reason: "claimed by \"\(agent)\""))
+            }
+        }
+        return out
+    }
+
+    mutating func deletesAndCreates() -> [PlanAction] {
+        var deletes: [PlanAction] = []
+        var deleted: Set<String> = []
+        func delete(_ i: ClassifiedInstance, _ cause: DeleteCause, _ reason: String) {
+            deletes.append(.delete(i, cause: cause, reason: reason))
+            deleted.insert(i.instanceId)
+        }
+
+        // Dead and tainted: gone for good.
+        for i in owned {
+            switch i.state {
+            case .dead where i.service == nil: delete(i, .abandoned, "abandoned: \(i.why)")
+            case .dead: delete(i, i.failedBuild ? .failedBuild : .dead, "dead: \(i.why)")
+            case .tainted: delete(i, .tainted, "tainted: \(i.why)")
+            default: break
+            }
+        }
+
+        let live = owned.filter { $0.state != .dead && $0.state != .tainted }
+        let currentIdle = live.filter { $0.state == .idle && !$0.outdated }
+        let currentProvisioning = live.filter { $0.state == .provisioning && !$0.outdated }
+        let outdatedIdle = live.filter { $0.state == .idle && $0.outdated }.sorted(by: oldestFirst)
+        let outdatedProvisioning = live.filter { $0.state == .provisioning && $0.outdated }
+        let misconfigured = live.filter { $0.state == .misconfigured }.count
+        let to = short(desired.revision)
+
+        // Outdated provisioning: not idle yet, so removing it never lowers idle.
+        for i in outdatedProvisioning {
+            delete(i, .outdated, "outdated provisioning (revision \(short(i.revision)) → \(to))")
+        }
+
+        let failures = buildFailures + owned.filter { $0.state == .dead && $0.failedBuild }.count
+        let backedOff = failures >= settings.failureBackoff
+        // Misconfigured instances count as supply, so a key mismatch cannot snowball into
+        // creating up to maxTotal instances that all answer 401.
+        let supply = currentIdle.count + currentProvisioning.count + misconfigured
+        let deficit = max(0, settings.minIdle - supply)
+        // Planned deletes free no room until they happened: a failed delete plus a
+        // successful create must still stay within maxTotal.
+        let room = max(0, settings.maxTotal - live.count)
+        let existingIds = Set(owned.map(\.instanceId))
+        let freshIds = desired.newInstanceIds.filter { !existingIds.contains($0) }
+        let createCount = backedOff ? 0 : min(deficit, room, settings.createsPerTick, freshIds.count)
+        if backedOff && deficit > 0 {
+            notes.append("not progressing: \(failures) consecutive failed builds of revision \(to) (failureBackoff \(settings.failureBackoff)); creates are paused until a build succeeds or the spec changes")
+        } else if deficit > room {
+            notes.append("maxTotal \(settings.maxTotal) reached with \(live.count) instances: \(deficit - createCount) short of minIdle \(settings.minIdle)")
+        }
+
+        // Outdated idle, surge-first: delete only what the current idle already cover.
+        var removable = max(0, currentIdle.count + outdatedIdle.count - settings.minIdle)
+        for i in outdatedIdle where removable > 0 {
+            delete(i, .outdated, "outdated idle (revision \(short(i.revision)) → \(to)); \(currentIdle.count) current idle cover minIdle \(settings.minIdle)")
+            removable -= 1
+        }
+        // No room to surge under maxTotal and nothing else freeing any: replace one at a time.
+        let outdatedLeft = outdatedIdle.filter { !deleted.contains($0.instanceId) }
+        if let oldest = outdatedLeft.first, deficit > 0, createCount == 0, room == 0, !backedOff,
+           currentProvisioning.isEmpty, outdatedProvisioning.isEmpty {
+            delete(oldest, .outdated, "outdated idle (revision \(short(oldest.revision)) → \(to)); maxTotal \(settings.maxTotal) leaves no room to surge, replacing one at a time")
+        }
+
+        // Scale down: lowered minIdle removes current provisioning then idle; lowered
+        // maxTotal also takes outdated idle first. Never claimed, crashed or adopted ones.
+        let newestFirst: (ClassifiedInstance, ClassifiedInstance) -> Bool = { !oldestFirst($0, $1) }
+        var overIdle = currentIdle.count + currentProvisioning.count - settings.minIdle
+        var overTotal = live.count - deleted.intersection(live.map(\.instanceId)).count - settings.maxTotal
+        for i in currentProvisioning.sorted(by: newestFirst) + currentIdle.sorted(by: newestFirst)
+        where overIdle > 0 && !deleted.contains(i.instanceId) {
+            delete(i, .excess, "excess \(i.state.rawValue): \(currentIdle.count) idle + \(currentProvisioning.count) provisioning above minIdle \(settings.minIdle)")
+            overIdle -= 1
+            overTotal -= 1
+        }
+        let byTotal = currentProvisioning.sorted(by: newestFirst) + outdatedIdle + currentIdle.sorted(by: newestFirst)
+        for i in byTotal where overTotal > 0 && !deleted.contains(i.instanceId) {
+            delete(i, .excess, "over maxTotal \(settings.maxTotal): \(live.count) instances")
+            overTotal -= 1
+        }
+        if overTotal > 0 {
+            notes.append("over maxTotal \(settings.maxTotal) by \(overTotal) with only claimed, crashed or adopted instances left: they are never removed automatically")
+        }
+
+        // Creates: resumes of interrupted sequences first, then the deficit.
+        var creates: [PlanAction] = []
+        for i in live where i.state == .provisioning && !deleted.contains(i.instanceId) {
+            guard let step = i.record?.createStep, !step.isComplete, let revision = i.revision else { continue }
+            creates.append(.create(id: i.instanceId, name: i.service?.name ?? InstanceNaming.serviceName(prefix: desired.prefix, instanceId: i.instanceId),
+                                   revision: revision, serviceId: i.service?.serviceId, resume: true,
+                                   reason: "resume interrupted create (last completed step: \(step.rawValue))"))
+        }
+        for id in freshIds.prefix(createCount) {
+            creates.append(.create(id: id, name: InstanceNaming.serviceName(prefix: desired.prefix, instanceId: id),
+                                   revision: desired.revision,
+                                   reason: "\(currentIdle.count) idle + \(currentProvisioning.count) provisioning below minIdle \(settings.minIdle)"))
+        }
+        if !desired.newInstanceIds.isEmpty && freshIds.count < min(deficit, room, settings.createsPerTick) && !backedOff {
+            notes.append("fewer new instance ids than the deficit: the caller passed \(desired.newInstanceIds.count)")
+        }
+        deletes.sort { ($0.instanceId, $0.serviceId ?? "") < ($1.instanceId, $1.serviceId ?? "") }
+        return deletes + creates
+    }
+}
+
+/// Oldest first, ties broken by id so the order never depends on input order.
+func oldestFirst(_ a: ClassifiedInstance, _ b: ClassifiedInstance) -> Bool {
+    (a.createdAt, a.instanceId) < (b.createdAt, b.instanceId)
+}

@@ -1,0 +1,25 @@
+import Crypto
+import Foundation
+
+/// A stable hash of everything that shapes a built instance. Same inputs, same revision,
+/// whatever the key order in pool.yaml; only the hash is ever shown, never the values.
+public struct Revision: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// 64 lowercase hex characters of SHA-256.
+    public var hex: String
+    public init(hex: String) { self.hex = hex }
+
+    /// The short form used in names, reasons and summaries.
+    public var short: String { String(hex.prefix(12)) }
+    public var description: String { short }
+
+    public static func of(repo: String, branch: String, rootDirectory: String, openclawRef: String,
+                          xmtpEnv: String, variables: [String: String]) -> Revision {
+        // Length-prefixed fields in a fixed order: no separator can be forged by a value.
+        var canonical = ""
+        func field(_ s: String) { canonical += "\(s.utf8.count):\(s);" }
+        for s in [repo, branch, rootDirectory, openclawRef, xmtpEnv] { field(s) }
+        for key in variables.keys.sorted() { field(key); field(variables[key]!) }
+        let digest = SHA256.hash(data: Data(canonical.utf8))
+        return Revision(hex: digest.map { String(format: "%02x", $0) }.joined())
+    }
+}

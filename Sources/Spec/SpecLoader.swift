@@ -1,0 +1,258 @@
+import Foundation
+import Yams
+
+/// Loads pool.yaml: parse, check every key and value, apply defaults and per-environment
+/// overrides, resolve `${VAR}` references for the selected environment.
+public struct SpecLoader: Sendable {
+    public var processEnvironment: [String: String]
+
+    public init(processEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.processEnvironment = processEnvironment
+    }
+
+    static let settingKeys = ["minIdle", "maxTotal", "stuckTimeout", "tickInterval", "probeTimeout",
+                              "claimTimeouts", "createsPerTick", "failureBackoff"]
+    static let topKeys = ["version", "prefix"] + settingKeys + ["environments"]
+    static let environmentKeys = ["platform", "railway", "source", "openclawRef", "xmtpEnv", "variables",
+                                  "allowedInviteHosts", "instanceScheme", "instancePort"] + settingKeys
+
+    public func load(path: String, environment: String?) throws(SpecError) -> LoadedSpec {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SpecError(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1,
+                message: "cannot read the file: \((error as NSError).localizedDescription)")])
+        }
+        return try load(text: text, file: path, environment: environment)
+    }
+
+    public func load(text: String, file: String, environment selected: String?) throws(SpecError) -> LoadedSpec {
+        let reader = YAMLReader(file: file, environment: processEnvironment)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw SpecError(diagnostics: [SpecDiagnostic(file: file, line: 1, column: 1,
+                    message: "the file is empty; expected a mapping with at least 'environments'")])
+            }
+            root = node
+        } catch let error as SpecError {
+            throw error
+        } catch let error as YamlError {
+            throw SpecError(diagnostics: [Self.diagnostic(for: error, file: file)])
+        } catch {
+            throw SpecError(diagnostics: [SpecDiagnostic(file: file, line: 1, column: 1, message: "\(error)")])
+        }
+
+        var settings = PoolSettings()
+        var prefix = "convos-agent"
+        var environmentsNode: Node?
+        var settingsEntries: [(key: String, keyNode: Node, value: Node)] = []
+        if let entries = reader.mapping(root, at: "pool.yaml", allowed: Self.topKeys) {
+            for (key, _, value) in entries {
+                switch key {
+                case "version":
+                    if let v = reader.integer(value, at: "version", minimum: 1), v != 1 {
+                        reader.error(value, "version: unsupported version \(v); this controller reads version 1")
+                    }
+                case "prefix":
+                    if let p = reader.nonEmptyString(value, at: "prefix") {
+                        if Self.isValidPrefix(p) { prefix = p } else {
+                            reader.error(value, "prefix: '\(p)' is not usable in service names; expected lowercase letters, digits and '-', 1 to 40 characters, starting with a letter and not ending with '-'")
+                        }
+                    }
+                case "environments": environmentsNode = value
+                default: settingsEntries.append((key, value, value))
+                }
+            }
+        }
+        applySettings(settingsEntries, to: &settings, reader: reader, at: "")
+        checkSettings(settings, entries: settingsEntries, reader: reader, at: "")
+
+        var names: [String] = []
+        var resolved: EnvironmentSpec?
+        if let environmentsNode {
+            if let envs = reader.mapping(environmentsNode, at: "environments", allowed: nil) {
+                if envs.isEmpty { reader.error(environmentsNode, "environments: expected at least one environment") }
+                for (name, keyNode, value) in envs {
+                    names.append(name)
+                    reader.resolving = (name == selected)
+                    let env = environment(name: name, keyNode: keyNode, node: value, prefix: prefix,
+                                          defaults: settings, reader: reader)
+                    if name == selected { resolved = env }
+                }
+                reader.resolving = true
+            }
+        } else if case .mapping = root {
+            reader.error(root, "pool.yaml: missing key 'environments'; expected a mapping of environment names (dev, staging, production, ...)")
+        }
+        if let selected, !names.contains(selected), reader.diagnostics.isEmpty {
+            reader.error(environmentsNode ?? root, "environments: no environment named '\(selected)'; this file has: \(names.joined(separator: ", "))")
+        }
+        guard reader.diagnostics.isEmpty else {
+            throw SpecError(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return LoadedSpec(file: file, environmentNames: names, environment: resolved,
+                          unresolvedReferences: Array(Set(reader.unresolved)).sorted())
+    }
+
+    // MARK: - Pieces
+
+    private func applySettings(_ entries: [(key: String, keyNode: Node, value: Node)],
+                               to s: inout PoolSettings, reader: YAMLReader, at scope: String) {
+        for (key, _, value) in entries {
+            let path = scope + key
+            switch key {
+            case "minIdle": if let v = reader.integer(value, at: path, minimum: 0) { s.minIdle = v }
+            case "maxTotal": if let v = reader.integer(value, at: path, minimum: 1) { s.maxTotal = v }
+            case "createsPerTick": if let v = reader.integer(value, at: path, minimum: 1) { s.createsPerTick = v }
+            case "failureBackoff": if let v = reader.integer(value, at: path, minimum: 1) { s.failureBackoff = v }
+            case "stuckTimeout": if let v = reader.duration(value, at: path) { s.stuckTimeout = v }
+            case "tickInterval": if let v = reader.duration(value, at: path) { s.tickInterval = v }
+            case "probeTimeout": if let v = reader.duration(value, at: path) { s.probeTimeout = v }
+            case "claimTimeouts":
+                for (k, _, v) in reader.mapping(value, at: path, allowed: ["create", "join"]) ?? [] {
+                    guard let d = reader.duration(v, at: "\(path).\(k)") else { continue }
+                    if k == "create" { s.claimCreateTimeout = d } else { s.claimJoinTimeout = d }
+                }
+            default: break
+            }
+        }
+    }
+
+    /// Rules across fields, reported at the value that breaks them.
+    private func checkSettings(_ s: PoolSettings, entries: [(key: String, keyNode: Node, value: Node)],
+                               reader: YAMLReader, at scope: String) {
+        if s.minIdle > s.maxTotal {
+            let node = entries.first { $0.key == "minIdle" }?.value ?? entries.first { $0.key == "maxTotal" }?.value
+            reader.error(node, "\(scope)minIdle: \(s.minIdle) is more than maxTotal \(s.maxTotal); expected minIdle <= maxTotal")
+        }
+    }
+
+    private func environment(name: String, keyNode: Node, node: Node, prefix: String,
+                             defaults: PoolSettings, reader: YAMLReader) -> EnvironmentSpec? {
+        let scope = "environments.\(name)."
+        guard let entries = reader.mapping(node, at: "environments.\(name)", allowed: Self.environmentKeys) else { return nil }
+        var settings = defaults
+        let overrides = entries.filter { Self.settingKeys.contains($0.key) }
+        applySettings(overrides, to: &settings, reader: reader, at: scope)
+        if !overrides.isEmpty || defaults.minIdle <= defaults.maxTotal {
+            checkSettings(settings, entries: overrides, reader: reader, at: scope)
+        }
+
+        var platform = PlatformKind.railway
+        var projectId: String?, environmentId: String?
+        var repo: String?, branch = "main", rootDirectory = ""
+        var openclawRef = "main"
+        var xmtpEnv = XMTPEnv.dev
+        var variables: [String: String] = [:]
+        var secretNames: Set<String> = []
+        var inviteHosts: [String]?
+        var scheme = "https"
+        var port = 8080
+        var railwayNode: Node?, sourceNode: Node?
+        for (key, _, value) in entries {
+            let path = scope + key
+            switch key {
+            case "platform": platform = reader.oneOf(value, at: path, [PlatformKind.railway, .local]) ?? platform
+            case "railway":
+                railwayNode = value
+                for (k, _, v) in reader.mapping(value, at: path, allowed: ["projectId", "environmentId"]) ?? [] {
+                    let s = reader.nonEmptyString(v, at: "\(path).\(k)")
+                    if k == "projectId" { projectId = s } else { environmentId = s }
+                }
+            case "source":
+                sourceNode = value
+                for (k, _, v) in reader.mapping(value, at: path, allowed: ["repo", "branch", "rootDirectory"]) ?? [] {
+                    switch k {
+                    case "repo":
+                        if let r = reader.nonEmptyString(v, at: "\(path).repo") {
+                            if Self.isRepoName(r) { repo = r } else {
+                                reader.error(v, "\(path).repo: '\(r)' is not a repository; expected OWNER/NAME, e.g. xmtplabs/convos-agents")
+                            }
+                        }
+                    case "branch": branch = reader.nonEmptyString(v, at: "\(path).branch") ?? branch
+                    default: rootDirectory = reader.text(v, at: "\(path).rootDirectory") ?? rootDirectory
+                    }
+                }
+            case "openclawRef": openclawRef = reader.nonEmptyString(value, at: path) ?? openclawRef
+            case "xmtpEnv": xmtpEnv = reader.oneOf(value, at: path, XMTPEnv.allCases) ?? xmtpEnv
+            case "allowedInviteHosts": inviteHosts = reader.stringList(value, at: path)
+            case "instanceScheme": scheme = reader.oneOf(value, at: path, [Scheme.https, .http])?.rawValue ?? scheme
+            case "instancePort": port = reader.integer(value, at: path, minimum: 1).map { min($0, 65535) } ?? port
+            case "variables":
+                for (k, kn, v) in reader.mapping(value, at: path, allowed: nil) ?? [] {
+                    guard Interpolation.isValidName(Substring(k)) else {
+                        reader.error(kn, "\(path): '\(k)' is not a variable name; expected letters, digits and _")
+                        continue
+                    }
+                    if Self.looksSecret(k) {
+                        guard case .scalar(let raw) = v, Interpolation.isBareReference(raw.string) else {
+                            reader.error(v, "\(path).\(k): a secret must not be written in pool.yaml; expected a reference like ${\(k)} and the value in the process environment")
+                            continue
+                        }
+                        secretNames.insert(k)
+                    }
+                    if let t = reader.text(v, at: "\(path).\(k)") { variables[k] = t }
+                }
+            default: break
+            }
+        }
+        if platform == .railway {
+            if railwayNode == nil {
+                reader.error(keyNode, "environments.\(name): missing 'railway' with projectId and environmentId (or set platform: local)")
+            } else if reader.resolving, projectId == nil || environmentId == nil, reader.diagnostics.isEmpty {
+                reader.error(railwayNode, "\(scope)railway: expected both projectId and environmentId")
+            }
+            if sourceNode == nil {
+                reader.error(keyNode, "environments.\(name): missing 'source' with repo, branch and rootDirectory")
+            }
+        }
+        if sourceNode != nil, repo == nil, reader.resolving || !reader.diagnostics.isEmpty {
+            if !reader.diagnostics.contains(where: { $0.message.hasPrefix("\(scope)source.repo") }) {
+                reader.error(sourceNode, "\(scope)source.repo: expected a repository OWNER/NAME")
+            }
+        }
+        return EnvironmentSpec(
+            name: name, prefix: prefix, settings: settings, platform: platform,
+            railwayProjectId: projectId, railwayEnvironmentId: environmentId,
+            repo: repo ?? "", branch: branch, rootDirectory: rootDirectory, openclawRef: openclawRef,
+            xmtpEnv: xmtpEnv, variables: variables,
+            allowedInviteHosts: inviteHosts ?? xmtpEnv.defaultInviteHosts,
+            instanceScheme: scheme, instancePort: port, secretVariableNames: secretNames)
+    }
+
+    enum Scheme: String { case https, http }
+
+    /// Names that hold secrets by convention: their values may only come from the environment.
+    public static func looksSecret(_ name: String) -> Bool {
+        let n = name.uppercased()
+        return n.hasSuffix("_KEY") || n == "KEY" || n.contains("TOKEN") || n.contains("SECRET") || n.contains("PASSWORD")
+    }
+
+    static func isValidPrefix(_ p: String) -> Bool {
+        guard (1...40).contains(p.count), let first = p.first, first.isLetter, p.last != "-" else { return false }
+        return p.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+    }
+
+    static func isRepoName(_ r: String) -> Bool {
+        let parts = r.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && !$0.contains(" ") }
+    }
+
+    static func diagnostic(for error: YamlError, file: String) -> SpecDiagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return SpecDiagnostic(file: file, line: mark.line, column: mark.column,
+                                  message: "YAML syntax: \(what)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return SpecDiagnostic(file: file, line: context.mark.line, column: context.mark.column,
+                                  message: "duplicate keys: \(duplicates.joined(separator: ", "))")
+        default:
+            return SpecDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
+        }
+    }
+}

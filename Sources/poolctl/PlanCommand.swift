@@ -1,0 +1,81 @@
+import ArgumentParser
+import Controller
+import Foundation
+import Observers
+import Spec
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Print what the next tick would do (a dry run).",
+        discussion: """
+        With --observed, plans offline from an observed-state snapshot (docs/snapshot-format.md).
+        With --detailed-exitcode: 0 no changes, 1 error, 2 changes present.
+        """)
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: "Observed-state snapshot (JSON) to plan from instead of the live platform.")
+    var observed: String?
+
+    @Option(help: "The time to plan at, ISO-8601 (default: now). Makes offline plans reproducible.")
+    var now: String?
+
+    @Flag(help: "Print the plan as JSON (docs/plan-format.md).")
+    var json = false
+
+    @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
+    var detailedExitcode = false
+
+    func run() async throws {
+        guard let envName = options.env else {
+            Output.error("plan needs --env NAME: the environment of \(options.spec) to plan for")
+            throw ExitCode(1)
+        }
+        let spec: EnvironmentSpec
+        do {
+            spec = try SpecLoader().load(path: options.spec, environment: envName).environment!
+        } catch {
+            Output.error(error.description)
+            throw ExitCode(1)
+        }
+        let at: Date
+        if let now {
+            guard let d = PoolJSON.parseDate(now) else {
+                Output.error("--now: '\(now)' is not a time; expected ISO-8601 like 2026-11-25T10:00:00Z")
+                throw ExitCode(1)
+            }
+            at = d
+        } else {
+            at = Date()
+        }
+        guard let observed else {
+            Output.error("plan needs --observed SNAPSHOT.json (live observation arrives with the platform integration)")
+            throw ExitCode(1)
+        }
+        let (state, bytes) = try Self.loadSnapshot(observed)
+        // Ids derived from the inputs: the same snapshot, spec and time give the same plan.
+        var g = SplitMix64(seed: SplitMix64.seed(from: bytes + Array("\(spec.revision.hex)|\(PoolJSON.formatDate(at))".utf8)))
+        let desired = DesiredState(spec: spec, newInstanceIds: InstanceNaming.ids(spec.settings.createsPerTick, using: &g))
+        let plan = Planner.plan(desired: desired, observed: state, now: at)
+        if json {
+            print(String(decoding: try PoolJSON.encoder().encode(plan), as: UTF8.self))
+        } else {
+            print(PlanRenderer(color: Output.stdoutIsTerminal).render(plan), terminator: "")
+        }
+        if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
+    }
+
+    static func loadSnapshot(_ path: String) throws -> (ObservedState, [UInt8]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            Output.error("\(path): cannot read the snapshot file")
+            throw ExitCode(1)
+        }
+        do {
+            return (try PoolJSON.decoder().decode(ObservedState.self, from: data), Array(data))
+        } catch {
+            Output.error("\(path): \(PoolJSON.describe(error))")
+            throw ExitCode(1)
+        }
+    }
+}
