@@ -28,5 +28,7 @@ let package = Package(
         ]),
         .testTarget(name: "SpecTests", dependencies: ["Spec"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Spec", "Observers"]),
+        // Runs the built poolctl binary as an operator would.
+        .testTarget(name: "CLITests", dependencies: ["poolctl"]),
     ]
 )

@@ -2,18 +2,31 @@ import Foundation
 import Observers
 import Spec
 
-/// An owned instance with the state derived for it this tick and why.
-public struct ClassifiedInstance: Sendable, Equatable {
-    public var instanceId: String
-    public var observed: ObservedInstance
-    public var state: InstanceState
+/// An owned instance with the state derived for it this tick and why. A class, immutable:
+/// the planner sorts and filters thousands of these, and moving a reference is cheap
+/// where copying the whole observation is not.
+public final class ClassifiedInstance: Sendable {
+    public let instanceId: String
+    public let observed: ObservedInstance
+    public let state: InstanceState
     /// Why it is in that state, for reasons and the dashboard.
-    public var why: String
+    public let why: String
     /// Built from another revision than the current spec's (or an unknown one).
-    public var outdated: Bool
+    public let outdated: Bool
     /// Died without ever becoming healthy: counts toward the build-failure backoff.
-    public var failedBuild: Bool
-    public var createdAt: Date
+    public let failedBuild: Bool
+    public let createdAt: Date
+
+    init(instanceId: String, observed: ObservedInstance, state: InstanceState, why: String,
+         outdated: Bool, failedBuild: Bool, createdAt: Date) {
+        self.instanceId = instanceId
+        self.observed = observed
+        self.state = state
+        self.why = why
+        self.outdated = outdated
+        self.failedBuild = failedBuild
+        self.createdAt = createdAt
+    }
 
     public var service: PlatformService? { observed.service }
     public var record: InstanceRecord? { observed.record }
@@ -25,15 +38,15 @@ public enum Classifier {
     public struct Result: Sendable {
         /// Instances the pool owns, sorted by instance id.
         public var owned: [ClassifiedInstance]
-        /// Names of every service in the environment, owned or not (renames must avoid them).
-        public var serviceNames: Set<String>
+        /// How many services carry each name, owned or not (renames must avoid them).
+        public var serviceNames: [String: Int]
     }
 
     public static func classify(_ observed: ObservedState, desired: DesiredState, now: Date) -> Result {
         var owned: [ClassifiedInstance] = []
-        var names: Set<String> = []
+        var names: [String: Int] = [:]
         for inst in observed.instances {
-            if let name = inst.service?.name { names.insert(name) }
+            if let name = inst.service?.name { names[name, default: 0] += 1 }
             // Ownership: recorded in our store, or named exactly <prefix>-<id>.
             guard let id = inst.record?.instanceId
                     ?? inst.service.flatMap({ InstanceNaming.instanceId(fromServiceName: $0.name, prefix: desired.prefix) })
@@ -89,6 +102,9 @@ public enum Classifier {
         }
         let everHealthy = record?.lastHealthyAt != nil || record?.marked == .idle
         if service.deployStatus != .success {
+            if service.deployStatus == .removing {
+                return make(.dead, "deploy REMOVING")
+            }
             if let s = service.deployStatus, s.isTerminalFailure {
                 return make(.dead, "deploy \(s.rawValue)", failedBuild: !everHealthy && (s == .failed || s == .crashed))
             }

@@ -6,7 +6,7 @@ public enum InstanceNaming {
     static let idAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
 
     public static func isInstanceId(_ s: Substring) -> Bool {
-        s.count == idLength && s.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+        s.utf8.count == idLength && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
     public static func serviceName(prefix: String, instanceId: String) -> String {
@@ -21,16 +21,23 @@ public enum InstanceNaming {
     }
 
     /// An agent name as a service-name fragment: lowercase `a-z0-9` and single dashes,
-    /// at most 40 characters, never empty.
+    /// at most 40 characters, never empty. Anything else (spaces, punctuation, non-ASCII)
+    /// becomes one dash.
     public static func slug(_ agentName: String) -> String {
-        var out = ""
-        for ch in agentName.lowercased().unicodeScalars {
-            if ch.isASCII, CharacterSet.alnum.contains(ch) { out.unicodeScalars.append(ch) }
-            else if !out.isEmpty, !out.hasSuffix("-") { out += "-" }
+        var out: [UInt8] = []
+        out.reserveCapacity(min(agentName.utf8.count, 40))
+        for byte in agentName.utf8 {
+            let lower = (byte >= 0x41 && byte <= 0x5A) ? byte + 0x20 : byte
+            if (lower >= 0x61 && lower <= 0x7A) || (lower >= 0x30 && lower <= 0x39) {
+                out.append(lower)
+            } else if let last = out.last, last != 0x2D {
+                out.append(0x2D)
+            }
+            if out.count > 40 { break }
         }
-        while out.hasSuffix("-") { out.removeLast() }
-        if out.count > 40 { out = String(out.prefix(40)); while out.hasSuffix("-") { out.removeLast() } }
-        return out.isEmpty ? "agent" : out
+        if out.count > 40 { out.removeLast(out.count - 40) }
+        while out.last == 0x2D { out.removeLast() }
+        return out.isEmpty ? "agent" : String(decoding: out, as: UTF8.self)
     }
 
     /// The name a claimed instance should carry. Never the name of another service, and
@@ -41,8 +48,10 @@ public enum InstanceNaming {
     public static func claimedName(prefix: String, agentName: String, instanceId: String,
                                    current: String? = nil, taken: (String) -> Bool) -> String {
         let base = "\(prefix)-\(slug(agentName))"
-        let candidates = [base, "\(base)-\(instanceId.prefix(6))", "\(base)-\(instanceId)"]
-            .filter { self.instanceId(fromServiceName: $0, prefix: prefix) == nil }
+        let usable: (String) -> Bool = { self.instanceId(fromServiceName: $0, prefix: prefix) == nil }
+        // The common case, checked first: it already carries its name.
+        if current == base, usable(base), !taken(base) { return base }
+        let candidates = [base, "\(base)-\(instanceId.prefix(6))", "\(base)-\(instanceId)"].filter(usable)
         if let current, candidates.contains(current), !taken(current) { return current }
         for name in candidates where !taken(name) { return name }
         return "\(prefix)-\(instanceId)-agent"
@@ -51,14 +60,5 @@ public enum InstanceNaming {
     /// A fresh id from a random source (the caller owns the randomness, the planner none).
     public static func randomId<G: RandomNumberGenerator>(using g: inout G) -> String {
         String((0..<idLength).map { _ in idAlphabet.randomElement(using: &g)! })
-    }
-}
-
-private enum CharacterSet {
-    static let alnum = Alnum()
-    struct Alnum {
-        func contains(_ u: Unicode.Scalar) -> Bool {
-            (u >= "a" && u <= "z") || (u >= "0" && u <= "9")
-        }
     }
 }

@@ -30,11 +30,11 @@ public enum Planner {
 struct Rules {
     let desired: DesiredState
     let owned: [ClassifiedInstance]
-    let serviceNames: Set<String>
+    let serviceNames: [String: Int]
     let buildFailures: Int
     var notes: [String] = []
 
-    init(desired: DesiredState, owned: [ClassifiedInstance], serviceNames: Set<String>, buildFailures: Int) {
+    init(desired: DesiredState, owned: [ClassifiedInstance], serviceNames: [String: Int], buildFailures: Int) {
         self.desired = desired
         self.owned = owned
         self.serviceNames = serviceNames
@@ -67,16 +67,17 @@ struct Rules {
 
     /// Claimed instances carry their agent's name. Crashed ones wait for the operator.
     mutating func renames() -> [PlanAction] {
-        var taken = serviceNames
+        var names = serviceNames
         var out: [PlanAction] = []
         for i in owned where i.state == .claimed {
             guard let service = i.service, let agent = i.record?.agentName else { continue }
-            taken.remove(service.name)
+            // Taken: carried by any other service, or planned for one.
+            let taken: (String) -> Bool = { ($0 == service.name ? (names[$0] ?? 0) - 1 : names[$0] ?? 0) > 0 }
             let target = InstanceNaming.claimedName(prefix: desired.prefix, agentName: agent,
-                                                    instanceId: i.instanceId, current: service.name,
-                                                    taken: { taken.contains($0) })
-            taken.insert(target)
+                                                    instanceId: i.instanceId, current: service.name, taken: taken)
             if target != service.name {
+                names[service.name, default: 1] -= 1
+                names[target, default: 0] += 1
                 out.append(.rename(i, to: target, reason: "claimed by \"\(agent)\""))
             }
         }

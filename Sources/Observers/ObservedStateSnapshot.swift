@@ -178,8 +178,9 @@ public enum PoolJSON {
         case .valueNotFound(let type, let ctx):
             return "\(path(ctx.codingPath)): null where \(type) was expected"
         case .dataCorrupted(let ctx):
-            if let underlying = ctx.underlyingError as NSError?, ctx.codingPath.isEmpty {
-                return "malformed JSON: \(underlying.userInfo[NSDebugDescriptionErrorKey] ?? underlying.localizedDescription)"
+            if ctx.codingPath.isEmpty {
+                let detail = (ctx.underlyingError as NSError?).flatMap { $0.userInfo[NSDebugDescriptionErrorKey] as? String }
+                return "malformed JSON: " + (detail ?? ctx.debugDescription)
             }
             return "\(path(ctx.codingPath)): \(ctx.debugDescription)"
         @unknown default:

@@ -39,7 +39,7 @@ public struct SpecLoader: Sendable {
         } catch let error as SpecError {
             throw error
         } catch let error as YamlError {
-            throw SpecError(diagnostics: [Self.diagnostic(for: error, file: file)])
+            throw SpecError(diagnostics: [Self.diagnostic(for: error, file: file, text: text)])
         } catch {
             throw SpecError(diagnostics: [SpecDiagnostic(file: file, line: 1, column: 1, message: "\(error)")])
         }
@@ -240,7 +240,7 @@ public struct SpecLoader: Sendable {
         return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && !$0.contains(" ") }
     }
 
-    static func diagnostic(for error: YamlError, file: String) -> SpecDiagnostic {
+    static func diagnostic(for error: YamlError, file: String, text: String) -> SpecDiagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
@@ -249,10 +249,24 @@ public struct SpecLoader: Sendable {
             return SpecDiagnostic(file: file, line: mark.line, column: mark.column,
                                   message: "YAML syntax: \(what)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return SpecDiagnostic(file: file, line: context.mark.line, column: context.mark.column,
-                                  message: "duplicate keys: \(duplicates.joined(separator: ", "))")
+            // Yams points at the mapping; point at the second occurrence of the key instead.
+            let (line, column) = secondOccurrence(of: duplicates.first ?? "", in: text, after: context.mark.line)
+                ?? (context.mark.line, context.mark.column)
+            return SpecDiagnostic(file: file, line: line, column: column,
+                                  message: "duplicate key '\(duplicates.joined(separator: "', '"))'; each key may appear once")
         default:
             return SpecDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }
+    }
+
+    static func secondOccurrence(of key: String, in text: String, after line: Int) -> (Int, Int)? {
+        var seen = 0
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= line {
+            let trimmed = raw.drop { $0 == " " }
+            guard trimmed.hasPrefix(key), trimmed.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") else { continue }
+            seen += 1
+            if seen == 2 { return (i + 1, raw.count - trimmed.count + 1) }
+        }
+        return nil
     }
 }

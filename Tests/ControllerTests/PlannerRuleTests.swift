@@ -1,0 +1,183 @@
+import Foundation
+import Observers
+import Testing
+@testable import Controller
+
+/// One test (at least) per planner rule of DESIGN.md section 4.
+@Suite struct PlannerRuleTests {
+    @Test func createsTheDeficitOfTheCurrentRevision() {
+        let p = F.plan([F.instance("a", record: F.record("a", marked: .idle))])
+        #expect(p.actions(.create).count == 2)
+        #expect(p.actions(.create).allSatisfy { $0.revision == F.current && $0.name == "convos-agent-\($0.instanceId)" })
+        #expect(p.actions(.create).first?.reason == "1 idle + 0 provisioning below minIdle 3")
+        // Provisioning ones count toward minIdle.
+        let q = F.plan([F.instance("a", .building, probe: .notProbed, age: 10), F.instance("b", .queued, probe: .notProbed, age: 10),
+                        F.instance("c", record: F.record("c", marked: .idle))])
+        #expect(q.actions(.create).isEmpty)
+    }
+
+    @Test func neverExceedsMaxTotal() {
+        let claimed = (0..<3).map { F.instance("c\($0)", record: F.record("c\($0)", claim: .claimed, agent: "a\($0)")) }
+        let p = F.plan(claimed, F.desired(F.settings(minIdle: 3, maxTotal: 4)))
+        #expect(p.actions(.create).count == 1)
+        #expect(p.notes.contains { $0.contains("maxTotal 4 reached") })
+    }
+
+    @Test func respectsThePacingBudget() {
+        let p = F.plan([], F.desired(F.settings(minIdle: 10, maxTotal: 20, pacing: 3)))
+        #expect(p.actions(.create).count == 3)
+    }
+
+    @Test func createsUseTheIdsGivenInOrder() {
+        let d = F.desired()
+        #expect(F.plan([], d).targets(.create) == Array(d.newInstanceIds.prefix(3)))
+    }
+
+    @Test func outdatedIdleIsReplacedSurgeFirst() {
+        let outdated = ["a", "b", "c"].map { F.instance($0, record: F.record($0, revision: F.old, marked: .idle)) }
+        let first = F.plan(outdated)
+        #expect(first.actions(.create).count == 3)
+        #expect(first.targets(.delete).isEmpty, "no outdated idle goes before its replacement is idle")
+        // Replacements provisioning: still nothing deleted, nothing more created.
+        let provisioning = ["x", "y", "z"].map { F.instance($0, .building, probe: .notProbed, age: 30) }
+        let second = F.plan(outdated + provisioning)
+        #expect(second.actions(.create).isEmpty && second.targets(.delete).isEmpty)
+        // Two replacements idle: two outdated (the oldest) go.
+        let partly = [F.instance("x", record: F.record("x", marked: .idle)), F.instance("y", record: F.record("y", marked: .idle)),
+                      F.instance("z", .building, probe: .notProbed, age: 30)]
+        let aged = [F.instance("a", record: F.record("a", revision: F.old, marked: .idle, age: 9000), age: 9000),
+                    F.instance("b", record: F.record("b", revision: F.old, marked: .idle, age: 8000), age: 8000),
+                    F.instance("c", record: F.record("c", revision: F.old, marked: .idle, age: 7000), age: 7000)]
+        let third = F.plan(aged + partly)
+        #expect(third.targets(.delete) == [F.id("a"), F.id("b")])
+        #expect(third.actions(.delete).allSatisfy { $0.cause == .outdated })
+    }
+
+    @Test func outdatedWithUnknownRevisionIsReplacedToo() {
+        let legacy = F.instance("a", record: .some(nil))
+        let p = F.plan([legacy], F.desired(F.settings(minIdle: 1)))
+        #expect(p.actions(.create).count == 1)
+        #expect(p.counts["outdated"] == 1)
+    }
+
+    @Test func noRoomToSurgeReplacesOneAtATime() {
+        let outdated = ["a", "b", "c"].map { F.instance($0, record: F.record($0, revision: F.old, marked: .idle)) }
+        let p = F.plan(outdated, F.desired(F.settings(minIdle: 3, maxTotal: 3)))
+        #expect(p.actions(.create).isEmpty)
+        #expect(p.targets(.delete).count == 1)
+        #expect(p.actions(.delete).first?.reason.contains("no room to surge") == true)
+    }
+
+    @Test func outdatedProvisioningIsRemovedAtOnce() {
+        let i = F.instance("a", .building, probe: .notProbed, record: F.record("a", revision: F.old), age: 30)
+        let p = F.plan([i], F.desired(F.settings(minIdle: 1)))
+        #expect(p.actions(.delete).map(\.cause) == [.outdated])
+        #expect(p.actions(.create).count == 1)
+    }
+
+    @Test func loweringMinIdleRemovesProvisioningBeforeIdleNeverClaimed() {
+        let idle = ["a", "b", "c"].map { F.instance($0, record: F.record($0, marked: .idle)) }
+        let prov = F.instance("p", .building, probe: .notProbed, age: 10)
+        let claimed = F.instance("k", record: F.record("k", claim: .claimed, agent: "k"), name: "convos-agent-k")
+        let p = F.plan(idle + [prov, claimed], F.desired(F.settings(minIdle: 2)))
+        #expect(p.actions(.delete).map(\.cause) == [.excess, .excess])
+        #expect(Set(p.targets(.delete)).contains(F.id("p")))
+        #expect(!p.targets(.delete).contains(F.id("k")))
+    }
+
+    @Test func loweringMaxTotalRemovesOutdatedIdleBeforeCurrentIdleNeverClaimed() {
+        let claimed = (0..<3).map { F.instance("k\($0)", record: F.record("k\($0)", claim: .claimed, agent: "k\($0)"), name: "convos-agent-k\($0)") }
+        let current = F.instance("a", record: F.record("a", marked: .idle))
+        let outdated = F.instance("o", record: F.record("o", revision: F.old, marked: .idle))
+        let p = F.plan(claimed + [current, outdated], F.desired(F.settings(minIdle: 1, maxTotal: 4)))
+        #expect(p.targets(.delete) == [F.id("o")])
+        // Below what claimed ones alone need: a note, never a claimed delete.
+        let q = F.plan(claimed + [current], F.desired(F.settings(minIdle: 0, maxTotal: 2)))
+        #expect(q.targets(.delete) == [F.id("a")])
+        #expect(q.notes.contains { $0.contains("never removed automatically") })
+    }
+
+    @Test func buildFailureBackoffStopsCreatingAndSaysSo() {
+        let failed = F.instance("f", .failed, probe: .notProbed, age: 300)
+        let p = F.plan([failed], failures: 4)
+        #expect(p.actions(.create).isEmpty)
+        #expect(p.actions(.delete).map(\.cause) == [.failedBuild])
+        #expect(p.notes.contains { $0.hasPrefix("not progressing: 5 consecutive failed builds") })
+        // Below the threshold it keeps creating.
+        #expect(F.plan([failed], failures: 3).actions(.create).count == 3)
+        // Failures of an older revision do not count against the new one.
+        let oldFailed = F.instance("f", .failed, probe: .notProbed, record: F.record("f", revision: F.old), age: 300)
+        #expect(F.plan([oldFailed], failures: 4).actions(.create).count == 3)
+        // An instance that was healthy once and then failed is not a failed build.
+        let wasIdle = F.instance("f", .crashed, probe: .notProbed, record: F.record("f", marked: .idle))
+        #expect(F.plan([wasIdle], failures: 4).actions(.delete).map(\.cause) == [.dead])
+    }
+
+    @Test func servicesThePoolDoesNotOwnAreNeverTouched() {
+        let others = [F.unowned("convos-agent-pool-manager"), F.unowned("postgres", .crashed),
+                      F.unowned("convos-agent-ABCDEFGHIJKL"), F.unowned("convos-agent-abc"),
+                      F.unowned("other-prefix-aaaaaaaaaaaa"), F.unowned("convos-agent-aaaaaaaaaaaa-x")]
+        let p = F.plan(others)
+        #expect(p.actions.allSatisfy { $0.kind == .create })
+        #expect(p.counts["dead"] == 0)
+    }
+
+    @Test func renamesNeverCollideWithOtherServices() {
+        let claimed = F.instance("a", record: F.record("a", claim: .claimed, agent: "Trip"))
+        let p = F.plan([claimed, F.unowned("convos-agent-trip", .success)])
+        #expect(p.actions(.rename).map(\.name) == ["convos-agent-trip-\(F.id("a").prefix(6))"])
+        // Two agents with the same name get distinct service names.
+        let twin = F.instance("b", record: F.record("b", claim: .claimed, agent: "Trip"))
+        let names = F.plan([claimed, twin]).actions(.rename).compactMap(\.name)
+        #expect(Set(names).count == 2)
+        // A name that looks like an instance id would make it look unclaimed: suffixed.
+        let idLike = F.instance("c", record: F.record("c", claim: .claimed, agent: "abcdefghijkl"))
+        let renamed = F.plan([idLike]).actions(.rename).first?.name ?? ""
+        #expect(InstanceNaming.instanceId(fromServiceName: renamed, prefix: F.prefix) == nil)
+        #expect(renamed.hasPrefix("convos-agent-abcdefghijkl-"))
+    }
+
+    @Test func slugs() {
+        #expect(InstanceNaming.slug("Tokyo Trip Planner!") == "tokyo-trip-planner")
+        #expect(InstanceNaming.slug("  --Émile's  bot-- ") == "mile-s-bot")
+        #expect(InstanceNaming.slug("🙂") == "agent")
+        #expect(InstanceNaming.slug(String(repeating: "ab ", count: 40)).count <= 40)
+    }
+
+    @Test func aBlindTickChangesNothing() {
+        let p = F.plan([F.instance("a", .failed, probe: .notProbed)], complete: false)
+        #expect(p.actions.isEmpty)
+        #expect(p.notes.first?.contains("observation incomplete (HTTP 503)") == true)
+    }
+
+    @Test func interruptedCreatesResumeOrAreAbandoned() {
+        let noService = ObservedInstance(service: nil, record: F.record("a", step: .intentRecorded, age: 30))
+        let p = F.plan([noService], F.desired(F.settings(minIdle: 1)))
+        #expect(p.actions(.create).map(\.resume) == [true])
+        #expect(p.actions(.create).first?.instanceId == F.id("a"))
+        let building = F.instance("b", .building, probe: .notProbed, record: F.record("b", step: .buildStarted, age: 30), age: 30)
+        let q = F.plan([building], F.desired(F.settings(minIdle: 1)))
+        #expect(q.actions(.create).map(\.serviceId) == ["svc-b"])
+        let stale = ObservedInstance(service: nil, record: F.record("a", step: .serviceCreated, age: 5000))
+        let r = F.plan([stale], F.desired(F.settings(minIdle: 0)))
+        #expect(r.actions(.delete).map(\.cause) == [.abandoned])
+        #expect(r.actions(.delete).first?.serviceId == nil)
+    }
+
+    @Test func misconfiguredInstancesDoNotSnowballIntoCreates() {
+        let bad = ["a", "b", "c"].map { F.instance($0, probe: .unauthorized) }
+        #expect(F.plan(bad).actions(.create).isEmpty)
+    }
+
+    @Test func samePlanWhateverTheInputOrder() throws {
+        var instances = [F.instance("a", record: F.record("a", marked: .idle)), F.instance("b", .failed, probe: .notProbed),
+                         F.instance("c", record: F.record("c", claim: .claimed, agent: "C")), F.unowned("x"),
+                         F.instance("d", record: F.record("d", revision: F.old, marked: .idle))]
+        let first = try PoolJSON.encoder().encode(F.plan(instances))
+        var g = SplitMix64(seed: 1)
+        for _ in 0..<20 {
+            instances.shuffle(using: &g)
+            #expect(try PoolJSON.encoder().encode(F.plan(instances)) == first)
+        }
+    }
+}
