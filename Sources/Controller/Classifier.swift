@@ -16,9 +16,12 @@ public final class ClassifiedInstance: Sendable {
     /// Died without ever becoming healthy: counts toward the build-failure backoff.
     public let failedBuild: Bool
     public let createdAt: Date
+    /// A second service carrying a recorded instance's name: deleted by service id only.
+    public let duplicate: Bool
 
     init(instanceId: String, observed: ObservedInstance, state: InstanceState, why: String,
-         outdated: Bool, failedBuild: Bool, createdAt: Date) {
+         outdated: Bool, failedBuild: Bool, createdAt: Date, duplicate: Bool = false) {
+        self.duplicate = duplicate
         self.instanceId = instanceId
         self.observed = observed
         self.state = state
@@ -45,16 +48,30 @@ public enum Classifier {
     public static func classify(_ observed: ObservedState, desired: DesiredState, now: Date) -> Result {
         var owned: [ClassifiedInstance] = []
         var names: [String: Int] = [:]
+        let recorded = Set(observed.instances.compactMap { $0.record?.instanceId })
         for inst in observed.instances {
             if let name = inst.service?.name { names[name, default: 0] += 1 }
-            // Ownership: recorded in our store, or named exactly <prefix>-<id>.
-            guard let id = inst.record?.instanceId
-                    ?? inst.service.flatMap({ InstanceNaming.instanceId(fromServiceName: $0.name, prefix: desired.prefix) })
-            else { continue }
+            guard let id = ownerId(of: inst, prefix: desired.prefix) else { continue }
+            if inst.record == nil, recorded.contains(id) {
+                // A second service with a recorded instance's name (e.g. a create whose answer
+                // was lost). Only this service goes; the record belongs to the other one.
+                owned.append(ClassifiedInstance(instanceId: id, observed: inst, state: .dead,
+                                                why: "duplicate service of instance \(id)", outdated: false,
+                                                failedBuild: false, createdAt: inst.service?.createdAt ?? now,
+                                                duplicate: true))
+                continue
+            }
             owned.append(classify(inst, id: id, desired: desired, now: now))
         }
         owned.sort { ($0.instanceId, $0.service?.serviceId ?? "") < ($1.instanceId, $1.service?.serviceId ?? "") }
         return Result(owned: owned, serviceNames: names)
+    }
+
+    /// The instance id when the pool owns this instance: recorded in its store, or a
+    /// service named exactly `<prefix>-<id>`. Nil for everything else in the environment.
+    public static func ownerId(of inst: ObservedInstance, prefix: String) -> String? {
+        inst.record?.instanceId
+            ?? inst.service.flatMap { InstanceNaming.instanceId(fromServiceName: $0.name, prefix: prefix) }
     }
 
     static func classify(_ inst: ObservedInstance, id: String, desired: DesiredState, now: Date) -> ClassifiedInstance {
@@ -69,11 +86,16 @@ public enum Classifier {
         }
         let age = now.timeIntervalSince(created)
         let record = inst.record
+        // Claims come first: a claimed or claiming instance is never deleted, whatever else
+        // its record says. A record that already holds a conversation (adopted earlier)
+        // counts as claimed by an unknown agent even if its claim column was never set.
+        var claim = record?.claim ?? .none
+        if claim == .none, record?.marked == .adopted || record?.conversationId != nil { claim = .claimed }
 
-        if let reason = record?.retiredReason {
+        if claim == .none, let reason = record?.retiredReason {
             return make(.tainted, "retired after a failed claim: \(reason)")
         }
-        switch record?.claim ?? .none {
+        switch claim {
         case .claiming:
             return make(.claiming, "a claim is in flight")
         case .claimed:
@@ -95,7 +117,7 @@ public enum Classifier {
 
         guard let service = inst.service else {
             // A record without a service: a create that has not made its service yet.
-            if record?.createStep.map({ !$0.isComplete }) ?? false, age <= stuck {
+            if record?.createStep.map({ !$0.isComplete }) ?? false, record?.createdAt != nil, age <= stuck {
                 return make(.provisioning, "create in progress (step: \(record!.createStep!.rawValue))")
             }
             return make(.dead, "its service no longer exists")
@@ -109,8 +131,10 @@ public enum Classifier {
                 return make(.dead, "deploy \(s.rawValue)", failedBuild: !everHealthy && (s == .failed || s == .crashed))
             }
             let what = service.deployStatus.map { "deploy \($0.rawValue)" } ?? "no deployment yet"
-            if age > stuck {
-                return make(.dead, "stuck: \(what) after \(DurationText.format(age.rounded())) (stuckTimeout \(DurationText.format(stuck)))",
+            // A redeploy of a healthy instance gets the same grace as a new one.
+            let waiting = now.timeIntervalSince(max(created, record?.lastHealthyAt ?? created))
+            if waiting > stuck {
+                return make(.dead, "stuck: \(what) after \(DurationText.format(waiting.rounded())) (stuckTimeout \(DurationText.format(stuck)))",
                             failedBuild: !everHealthy)
             }
             return make(.provisioning, what)

@@ -1,12 +1,16 @@
 /// Instance ids and service names. Ownership rests on these rules, so they are strict:
-/// an id is exactly 12 characters of `a-z0-9`, and an unrecorded service is ours only
-/// when its name is exactly `<prefix>-<id>`.
+/// an id is exactly 12 characters of `a-z0-9` with at least one digit, and an unrecorded
+/// service is ours only when its name is exactly `<prefix>-<id>`.
 public enum InstanceNaming {
     public static let idLength = 12
     static let idAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
 
+    /// 12 characters of `a-z0-9` with at least one digit: a plain word such as
+    /// `orchestrator` is never taken for an instance id (and its service never deleted).
     public static func isInstanceId(_ s: Substring) -> Bool {
-        s.utf8.count == idLength && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+        s.utf8.count == idLength
+            && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+            && s.utf8.contains { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     public static func serviceName(prefix: String, instanceId: String) -> String {
@@ -59,6 +63,9 @@ public enum InstanceNaming {
 
     /// A fresh id from a random source (the caller owns the randomness, the planner none).
     public static func randomId<G: RandomNumberGenerator>(using g: inout G) -> String {
-        String((0..<idLength).map { _ in idAlphabet.randomElement(using: &g)! })
+        while true {
+            let id = String((0..<idLength).map { _ in idAlphabet.randomElement(using: &g)! })
+            if isInstanceId(Substring(id)) { return id }
+        }
     }
 }

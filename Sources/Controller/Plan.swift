@@ -22,6 +22,8 @@ public struct Plan: Codable, Sendable, Equatable {
 /// Why an instance is being deleted: the executor records build failures from it.
 public enum DeleteCause: String, Codable, Sendable {
     case dead, failedBuild, tainted, outdated, excess, abandoned
+    /// A second service with a recorded instance's name: only that service goes.
+    case duplicate
 }
 
 public struct PlanAction: Codable, Sendable, Equatable {

@@ -19,8 +19,13 @@ public enum Planner {
             return plan
         }
         var rules = Rules(desired: desired, owned: result.owned, serviceNames: result.serviceNames,
-                          buildFailures: observed.consecutiveBuildFailures)
-        plan.actions = rules.marks() + rules.renames() + rules.deletesAndCreates()
+                          buildFailures: observed.consecutiveBuildFailures,
+                          sinceLastFailure: observed.lastBuildFailureAt.map { now.timeIntervalSince($0) })
+        let changes = rules.deletesAndCreates()
+        // An instance leaving this tick is not marked: marking it idle first would let a
+        // claim take it just before its service is deleted.
+        let leaving = Set(changes.filter { $0.kind == .delete && $0.cause != .duplicate }.map(\.instanceId))
+        plan.actions = rules.marks().filter { !leaving.contains($0.instanceId) } + rules.renames() + changes
         plan.notes = rules.notes
         return plan
     }
@@ -32,13 +37,24 @@ struct Rules {
     let owned: [ClassifiedInstance]
     let serviceNames: [String: Int]
     let buildFailures: Int
+    /// Time since the last recorded build failure, when there is one.
+    let sinceLastFailure: TimeInterval?
     var notes: [String] = []
 
-    init(desired: DesiredState, owned: [ClassifiedInstance], serviceNames: [String: Int], buildFailures: Int) {
+    init(desired: DesiredState, owned: [ClassifiedInstance], serviceNames: [String: Int], buildFailures: Int,
+         sinceLastFailure: TimeInterval?) {
         self.desired = desired
         self.owned = owned
         self.serviceNames = serviceNames
         self.buildFailures = buildFailures
+        self.sinceLastFailure = sinceLastFailure
+    }
+
+    /// How long creates stay paused after the backoff triggers: the stuck timeout, doubled
+    /// for each further failure, at most a day. Then one probe build is allowed.
+    func cooldown(failures: Int) -> TimeInterval {
+        let doublings = min(max(0, failures - settings.failureBackoff), 10)
+        return min(settings.stuckTimeout * Double(1 << doublings), 86_400)
     }
 
     var settings: PoolSettings { desired.settings }
@@ -86,15 +102,16 @@ struct Rules {
 
     mutating func deletesAndCreates() -> [PlanAction] {
         var deletes: [PlanAction] = []
-        var deleted: Set<String> = []
+        var deleted: Set<ObjectIdentifier> = []
         func delete(_ i: ClassifiedInstance, _ cause: DeleteCause, _ reason: String) {
             deletes.append(.delete(i, cause: cause, reason: reason))
-            deleted.insert(i.instanceId)
+            deleted.insert(ObjectIdentifier(i))
         }
 
         // Dead and tainted: gone for good.
         for i in owned {
             switch i.state {
+            case .dead where i.duplicate: delete(i, .duplicate, "duplicate: \(i.why)")
             case .dead where i.service == nil: delete(i, .abandoned, "abandoned: \(i.why)")
             case .dead: delete(i, i.failedBuild ? .failedBuild : .dead, "dead: \(i.why)")
             case .tainted: delete(i, .tainted, "tainted: \(i.why)")
@@ -115,8 +132,12 @@ struct Rules {
             delete(i, .outdated, "outdated provisioning (revision \(short(i.revision)) → \(to))")
         }
 
-        let failures = buildFailures + owned.filter { $0.state == .dead && $0.failedBuild }.count
-        let backedOff = failures >= settings.failureBackoff
+        let newFailures = owned.filter { $0.state == .dead && $0.failedBuild }.count
+        let failures = buildFailures + newFailures
+        // Past the cooldown (and with no failure seen this tick) one probe build may go:
+        // a passing outage must not leave the pool empty until someone edits the spec.
+        let probeAllowed = newFailures == 0 && (sinceLastFailure.map { $0 >= cooldown(failures: failures) } ?? true)
+        let backedOff = failures >= settings.failureBackoff && !probeAllowed
         // Misconfigured instances count as supply, so a key mismatch cannot snowball into
         // creating up to maxTotal instances that all answer 401.
         let supply = currentIdle.count + currentProvisioning.count + misconfigured
@@ -126,9 +147,14 @@ struct Rules {
         let room = max(0, settings.maxTotal - live.count)
         let existingIds = Set(owned.map(\.instanceId))
         let freshIds = desired.newInstanceIds.filter { !existingIds.contains($0) }
-        let createCount = backedOff ? 0 : min(deficit, room, settings.createsPerTick, freshIds.count)
+        let probing = failures >= settings.failureBackoff && !backedOff
+        let provisioningNow = currentProvisioning.count
+        let createCount = backedOff || (probing && provisioningNow > 0) ? 0
+            : min(deficit, room, probing ? 1 : settings.createsPerTick, freshIds.count)
         if backedOff && deficit > 0 {
-            notes.append("not progressing: \(failures) consecutive failed builds of revision \(to) (failureBackoff \(settings.failureBackoff)); creates are paused until a build succeeds or the spec changes")
+            notes.append("not progressing: \(failures) consecutive failed builds of revision \(to) (failureBackoff \(settings.failureBackoff)); creates are paused, a probe build goes after \(DurationText.format(cooldown(failures: failures))) (or fix the build and change the spec)")
+        } else if probing && deficit > 0 {
+            notes.append("not progressing: \(failures) consecutive failed builds of revision \(to); cooldown over, one probe build at a time")
         } else if deficit > room {
             notes.append("maxTotal \(settings.maxTotal) reached with \(live.count) instances: \(deficit - createCount) short of minIdle \(settings.minIdle)")
         }
@@ -140,8 +166,9 @@ struct Rules {
             removable -= 1
         }
         // No room to surge under maxTotal and nothing else freeing any: replace one at a time.
-        let outdatedLeft = outdatedIdle.filter { !deleted.contains($0.instanceId) }
-        if let oldest = outdatedLeft.first, deficit > 0, createCount == 0, room == 0, !backedOff,
+        let outdatedLeft = outdatedIdle.filter { !deleted.contains(ObjectIdentifier($0)) }
+        if let oldest = outdatedLeft.first, outdatedLeft.count == outdatedIdle.count,
+           deficit > 0, createCount == 0, room == 0, !backedOff,
            currentProvisioning.isEmpty, outdatedProvisioning.isEmpty {
             delete(oldest, .outdated, "outdated idle (revision \(short(oldest.revision)) → \(to)); maxTotal \(settings.maxTotal) leaves no room to surge, replacing one at a time")
         }
@@ -150,15 +177,15 @@ struct Rules {
         // maxTotal also takes outdated idle first. Never claimed, crashed or adopted ones.
         let newestFirst: (ClassifiedInstance, ClassifiedInstance) -> Bool = { !oldestFirst($0, $1) }
         var overIdle = currentIdle.count + currentProvisioning.count - settings.minIdle
-        var overTotal = live.count - deleted.intersection(live.map(\.instanceId)).count - settings.maxTotal
+        var overTotal = live.count - deleted.intersection(live.map(ObjectIdentifier.init)).count - settings.maxTotal
         for i in currentProvisioning.sorted(by: newestFirst) + currentIdle.sorted(by: newestFirst)
-        where overIdle > 0 && !deleted.contains(i.instanceId) {
+        where overIdle > 0 && !deleted.contains(ObjectIdentifier(i)) {
             delete(i, .excess, "excess \(i.state.rawValue): \(currentIdle.count) idle + \(currentProvisioning.count) provisioning above minIdle \(settings.minIdle)")
             overIdle -= 1
             overTotal -= 1
         }
         let byTotal = currentProvisioning.sorted(by: newestFirst) + outdatedIdle + currentIdle.sorted(by: newestFirst)
-        for i in byTotal where overTotal > 0 && !deleted.contains(i.instanceId) {
+        for i in byTotal where overTotal > 0 && !deleted.contains(ObjectIdentifier(i)) {
             delete(i, .excess, "over maxTotal \(settings.maxTotal): \(live.count) instances")
             overTotal -= 1
         }
@@ -168,7 +195,7 @@ struct Rules {
 
         // Creates: resumes of interrupted sequences first, then the deficit.
         var creates: [PlanAction] = []
-        for i in live where i.state == .provisioning && !deleted.contains(i.instanceId) {
+        for i in live where i.state == .provisioning && !deleted.contains(ObjectIdentifier(i)) {
             guard let step = i.record?.createStep, !step.isComplete, let revision = i.revision else { continue }
             creates.append(.create(id: i.instanceId, name: i.service?.name ?? InstanceNaming.serviceName(prefix: desired.prefix, instanceId: i.instanceId),
                                    revision: revision, serviceId: i.service?.serviceId, resume: true,

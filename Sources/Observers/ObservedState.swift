@@ -23,11 +23,14 @@ public struct ObservedState: Sendable, Equatable {
     public var incompleteReason: String?
     /// Failed builds of the current revision since its last success, from the store.
     public var consecutiveBuildFailures: Int
+    /// When the last of those failures was recorded: the backoff's cooldown runs from it.
+    public var lastBuildFailureAt: Date?
     /// Every service of the environment (owned or not) and every record of the store.
     public var instances: [ObservedInstance]
 
     public init(complete: Bool = true, incompleteReason: String? = nil,
-                consecutiveBuildFailures: Int = 0, instances: [ObservedInstance]) {
+                consecutiveBuildFailures: Int = 0, lastBuildFailureAt: Date? = nil, instances: [ObservedInstance]) {
+        self.lastBuildFailureAt = lastBuildFailureAt
         self.complete = complete
         self.incompleteReason = incompleteReason
         self.consecutiveBuildFailures = consecutiveBuildFailures

@@ -5,7 +5,7 @@ import Foundation
 
 extension ObservedState: Codable {
     enum CodingKeys: String, CodingKey {
-        case version, complete, incompleteReason, consecutiveBuildFailures, instances
+        case version, complete, incompleteReason, consecutiveBuildFailures, lastBuildFailureAt, instances
     }
 
     public init(from decoder: Decoder) throws {
@@ -18,6 +18,7 @@ extension ObservedState: Codable {
         complete = try c.decodeIfPresent(Bool.self, forKey: .complete) ?? true
         incompleteReason = try c.decodeIfPresent(String.self, forKey: .incompleteReason)
         consecutiveBuildFailures = try c.decodeIfPresent(Int.self, forKey: .consecutiveBuildFailures) ?? 0
+        lastBuildFailureAt = try c.decodeIfPresent(Date.self, forKey: .lastBuildFailureAt)
         instances = try c.decode([ObservedInstance].self, forKey: .instances)
     }
 
@@ -27,6 +28,7 @@ extension ObservedState: Codable {
         try c.encode(complete, forKey: .complete)
         try c.encodeIfPresent(incompleteReason, forKey: .incompleteReason)
         try c.encode(consecutiveBuildFailures, forKey: .consecutiveBuildFailures)
+        try c.encodeIfPresent(lastBuildFailureAt, forKey: .lastBuildFailureAt)
         try c.encode(instances, forKey: .instances)
     }
 }

@@ -2,6 +2,9 @@ import Foundation
 
 /// Durations as operators write them: `500ms`, `30s`, `15m`, `1h`, `1h30m`.
 public enum DurationText {
+    /// The longest duration pool.yaml accepts.
+    public static let longest: TimeInterval = 30 * 86_400
+
     static let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
 
     /// Seconds, or nil when the text is not a duration.
@@ -19,11 +22,12 @@ public enum DurationText {
             rest = rest.dropFirst(unit.suffix.count)
             total += value * unit.seconds
         }
-        return total
+        return total.isFinite ? total : nil
     }
 
     /// The shortest exact spelling, for summaries: 900 -> "15m", 0.5 -> "500ms".
     public static func format(_ seconds: TimeInterval) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return "\(seconds)s" }
         if seconds >= 3600, seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600))h" }
         if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }
         if seconds.truncatingRemainder(dividingBy: 1) == 0 { return "\(Int(seconds))s" }

@@ -9,6 +9,7 @@ public enum Interpolation {
         case unterminated
         case badName(String)
         case unset(String)
+        case nested
     }
 
     enum Piece: Equatable {
@@ -29,6 +30,7 @@ public enum Interpolation {
             if let sep = body.range(of: ":-") {
                 name = body[..<sep.lowerBound]
                 defaultValue = String(body[sep.upperBound...])
+                if defaultValue!.contains("${") { throw .nested }
             } else {
                 name = body
             }

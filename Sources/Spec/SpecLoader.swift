@@ -58,7 +58,7 @@ public struct SpecLoader: Sendable {
                 case "prefix":
                     if let p = reader.nonEmptyString(value, at: "prefix") {
                         if Self.isValidPrefix(p) { prefix = p } else {
-                            reader.error(value, "prefix: '\(p)' is not usable in service names; expected lowercase letters, digits and '-', 1 to 40 characters, starting with a letter and not ending with '-'")
+                            reader.error(value, "prefix: '\(reader.shown(value, p))' is not usable in service names; expected lowercase letters, digits and '-', 1 to 40 characters, starting with a letter and not ending with '-'")
                         }
                     }
                 case "environments": environmentsNode = value
@@ -70,9 +70,11 @@ public struct SpecLoader: Sendable {
         checkSettings(settings, entries: settingsEntries, reader: reader, at: "")
 
         var names: [String] = []
+        var environmentsParsed = false
         var resolved: EnvironmentSpec?
         if let environmentsNode {
             if let envs = reader.mapping(environmentsNode, at: "environments", allowed: nil) {
+                environmentsParsed = true
                 if envs.isEmpty { reader.error(environmentsNode, "environments: expected at least one environment") }
                 for (name, keyNode, value) in envs {
                     names.append(name)
@@ -86,7 +88,7 @@ public struct SpecLoader: Sendable {
         } else if case .mapping = root {
             reader.error(root, "pool.yaml: missing key 'environments'; expected a mapping of environment names (dev, staging, production, ...)")
         }
-        if let selected, !names.contains(selected), reader.diagnostics.isEmpty {
+        if let selected, environmentsParsed, !names.contains(selected) {
             reader.error(environmentsNode ?? root, "environments: no environment named '\(selected)'; this file has: \(names.joined(separator: ", "))")
         }
         guard reader.diagnostics.isEmpty else {
@@ -151,6 +153,7 @@ public struct SpecLoader: Sendable {
         var scheme = "https"
         var port = 8080
         var railwayNode: Node?, sourceNode: Node?
+        var railwayKeys: Set<String> = [], sourceKeys: Set<String> = []
         for (key, _, value) in entries {
             let path = scope + key
             switch key {
@@ -158,17 +161,19 @@ public struct SpecLoader: Sendable {
             case "railway":
                 railwayNode = value
                 for (k, _, v) in reader.mapping(value, at: path, allowed: ["projectId", "environmentId"]) ?? [] {
+                    railwayKeys.insert(k)
                     let s = reader.nonEmptyString(v, at: "\(path).\(k)")
                     if k == "projectId" { projectId = s } else { environmentId = s }
                 }
             case "source":
                 sourceNode = value
                 for (k, _, v) in reader.mapping(value, at: path, allowed: ["repo", "branch", "rootDirectory"]) ?? [] {
+                    sourceKeys.insert(k)
                     switch k {
                     case "repo":
                         if let r = reader.nonEmptyString(v, at: "\(path).repo") {
                             if Self.isRepoName(r) { repo = r } else {
-                                reader.error(v, "\(path).repo: '\(r)' is not a repository; expected OWNER/NAME, e.g. xmtplabs/convos-agents")
+                                reader.error(v, "\(path).repo: '\(reader.shown(v, r))' is not a repository; expected OWNER/NAME, e.g. xmtplabs/convos-agents")
                             }
                         }
                     case "branch": branch = reader.nonEmptyString(v, at: "\(path).branch") ?? branch
@@ -179,7 +184,10 @@ public struct SpecLoader: Sendable {
             case "xmtpEnv": xmtpEnv = reader.oneOf(value, at: path, XMTPEnv.allCases) ?? xmtpEnv
             case "allowedInviteHosts": inviteHosts = reader.stringList(value, at: path)
             case "instanceScheme": scheme = reader.oneOf(value, at: path, [Scheme.https, .http])?.rawValue ?? scheme
-            case "instancePort": port = reader.integer(value, at: path, minimum: 1).map { min($0, 65535) } ?? port
+            case "instancePort":
+                if let p = reader.integer(value, at: path, minimum: 1) {
+                    if p <= 65535 { port = p } else { reader.error(value, "\(path): expected a port from 1 to 65535, got \(p)") }
+                }
             case "variables":
                 for (k, kn, v) in reader.mapping(value, at: path, allowed: nil) ?? [] {
                     guard Interpolation.isValidName(Substring(k)) else {
@@ -198,20 +206,22 @@ public struct SpecLoader: Sendable {
             default: break
             }
         }
+        // Missing keys are reported whether or not this environment is being resolved.
         if platform == .railway {
-            if railwayNode == nil {
+            if let railwayNode {
+                let missing = ["projectId", "environmentId"].filter { !railwayKeys.contains($0) }
+                if !missing.isEmpty, case .mapping = railwayNode {
+                    reader.error(railwayNode, "\(scope)railway: missing \(missing.joined(separator: " and ")); expected both projectId and environmentId")
+                }
+            } else {
                 reader.error(keyNode, "environments.\(name): missing 'railway' with projectId and environmentId (or set platform: local)")
-            } else if reader.resolving, projectId == nil || environmentId == nil, reader.diagnostics.isEmpty {
-                reader.error(railwayNode, "\(scope)railway: expected both projectId and environmentId")
             }
             if sourceNode == nil {
                 reader.error(keyNode, "environments.\(name): missing 'source' with repo, branch and rootDirectory")
             }
         }
-        if sourceNode != nil, repo == nil, reader.resolving || !reader.diagnostics.isEmpty {
-            if !reader.diagnostics.contains(where: { $0.message.hasPrefix("\(scope)source.repo") }) {
-                reader.error(sourceNode, "\(scope)source.repo: expected a repository OWNER/NAME")
-            }
+        if let sourceNode, !sourceKeys.contains("repo"), case .mapping = sourceNode {
+            reader.error(sourceNode, "\(scope)source: missing repo; expected a repository OWNER/NAME")
         }
         return EnvironmentSpec(
             name: name, prefix: prefix, settings: settings, platform: platform,
@@ -250,7 +260,8 @@ public struct SpecLoader: Sendable {
                                   message: "YAML syntax: \(what)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams points at the mapping; point at the second occurrence of the key instead.
-            let (line, column) = secondOccurrence(of: duplicates.first ?? "", in: text, after: context.mark.line)
+            let (line, column) = secondOccurrence(of: duplicates.first ?? "", in: text, after: context.mark.line,
+                                                  indent: context.mark.column - 1)
                 ?? (context.mark.line, context.mark.column)
             return SpecDiagnostic(file: file, line: line, column: column,
                                   message: "duplicate key '\(duplicates.joined(separator: "', '"))'; each key may appear once")
@@ -259,13 +270,16 @@ public struct SpecLoader: Sendable {
         }
     }
 
-    static func secondOccurrence(of key: String, in text: String, after line: Int) -> (Int, Int)? {
+    /// The second line, from `after` on, where `key:` starts at exactly `indent` spaces
+    /// (the mapping's own keys, not a nested mapping's).
+    static func secondOccurrence(of key: String, in text: String, after line: Int, indent: Int) -> (Int, Int)? {
         var seen = 0
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= line {
             let trimmed = raw.drop { $0 == " " }
-            guard trimmed.hasPrefix(key), trimmed.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") else { continue }
+            guard raw.count - trimmed.count == indent, trimmed.hasPrefix(key),
+                  trimmed.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") else { continue }
             seen += 1
-            if seen == 2 { return (i + 1, raw.count - trimmed.count + 1) }
+            if seen == 2 { return (i + 1, indent + 1) }
         }
         return nil
     }

@@ -87,9 +87,18 @@ final class YAMLReader {
                 self.error(node, "\(path): unterminated '${' reference; expected ${NAME} or ${NAME:-default}")
             case .badName(let name):
                 self.error(node, "\(path): '\(name)' is not a variable name; expected letters, digits and _ (not starting with a digit)")
+            case .nested:
+                self.error(node, "\(path): a default may not contain another ${...} reference")
             }
         }
         return nil
+    }
+
+    /// What an error may quote of a value: the text as written when it holds a `${VAR}`
+    /// reference (the resolved value may be a secret), else the value.
+    func shown(_ node: Node, _ resolved: String) -> String {
+        if case .scalar(let s) = node, s.string.contains("${") { return s.string }
+        return resolved
     }
 
     func nonEmptyString(_ node: Node, at path: String) -> String? {
@@ -104,7 +113,7 @@ final class YAMLReader {
     func integer(_ node: Node, at path: String, minimum: Int) -> Int? {
         guard let t = text(node, at: path) else { return nil }
         guard let n = Int(t.trimmingCharacters(in: .whitespaces)) else {
-            error(node, "\(path): expected a whole number, got '\(t)'")
+            error(node, "\(path): expected a whole number, got '\(shown(node, t))'")
             return nil
         }
         guard n >= minimum else {
@@ -117,11 +126,11 @@ final class YAMLReader {
     func duration(_ node: Node, at path: String) -> Double? {
         guard let t = text(node, at: path) else { return nil }
         guard let d = DurationText.parse(t) else {
-            error(node, "\(path): '\(t)' is not a duration; expected a number and a unit (ms, s, m, h), e.g. 30s, 15m, 1h")
+            error(node, "\(path): '\(shown(node, t))' is not a duration; expected a number and a unit (ms, s, m, h), e.g. 30s, 15m, 1h")
             return nil
         }
-        guard d > 0 else {
-            error(node, "\(path): expected a duration above zero, got '\(t)'")
+        guard d > 0, d <= DurationText.longest else {
+            error(node, "\(path): expected a duration above zero and at most 30 days, got '\(shown(node, t))'")
             return nil
         }
         return d
@@ -130,7 +139,7 @@ final class YAMLReader {
     func oneOf<T: RawRepresentable>(_ node: Node, at path: String, _ cases: [T]) -> T? where T.RawValue == String {
         guard let t = text(node, at: path) else { return nil }
         guard let v = cases.first(where: { $0.rawValue == t }) else {
-            error(node, "\(path): unknown value '\(t)'; expected one of: \(cases.map(\.rawValue).joined(separator: ", "))")
+            error(node, "\(path): unknown value '\(shown(node, t))'; expected one of: \(cases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
         return v

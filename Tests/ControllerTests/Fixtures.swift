@@ -28,9 +28,10 @@ enum F {
                             newInstanceIds: InstanceNaming.ids(ids, using: &g))
     }
 
-    /// A 12-character id from a short tag: "a" -> "aaaaaaaaaaaa", "b1" -> "b1b1b1b1b1b1".
+    /// A 12-character id from a short tag: "a" -> "aaaaaaaaaaa0", "b1" -> "b1b1b1b1b1b0"
+    /// (ids carry at least one digit).
     static func id(_ tag: String) -> String {
-        String(String(repeating: tag, count: 12 / max(tag.count, 1) + 1).prefix(12))
+        String(String(repeating: tag, count: 12 / max(tag.count, 1) + 1).prefix(11)) + "0"
     }
 
     static func record(_ tag: String, claim: InstanceRecord.Claim = .none, agent: String? = nil,
@@ -61,9 +62,11 @@ enum F {
     }
 
     static func plan(_ instances: [ObservedInstance], _ d: DesiredState = desired(), failures: Int = 0,
-                     complete: Bool = true) -> Plan {
+                     lastFailureAgo: TimeInterval? = 60, complete: Bool = true) -> Plan {
         Planner.plan(desired: d, observed: ObservedState(complete: complete, incompleteReason: complete ? nil : "HTTP 503",
-                                                         consecutiveBuildFailures: failures, instances: instances), now: now)
+                                                         consecutiveBuildFailures: failures,
+                                                         lastBuildFailureAt: failures > 0 ? lastFailureAgo.map { now.addingTimeInterval(-$0) } : nil,
+                                                         instances: instances), now: now)
     }
 
     static func state(_ i: ObservedInstance, _ d: DesiredState = desired()) -> InstanceState? {

@@ -116,7 +116,8 @@ import Testing
     @Test func servicesThePoolDoesNotOwnAreNeverTouched() {
         let others = [F.unowned("convos-agent-pool-manager"), F.unowned("postgres", .crashed),
                       F.unowned("convos-agent-ABCDEFGHIJKL"), F.unowned("convos-agent-abc"),
-                      F.unowned("other-prefix-aaaaaaaaaaaa"), F.unowned("convos-agent-aaaaaaaaaaaa-x")]
+                      F.unowned("other-prefix-aaaaaaaaaaa0"), F.unowned("convos-agent-aaaaaaaaaaa0-x"),
+                      F.unowned("convos-agent-orchestrator")]
         let p = F.plan(others)
         #expect(p.actions.allSatisfy { $0.kind == .create })
         #expect(p.counts["dead"] == 0)
@@ -131,10 +132,10 @@ import Testing
         let names = F.plan([claimed, twin]).actions(.rename).compactMap(\.name)
         #expect(Set(names).count == 2)
         // A name that looks like an instance id would make it look unclaimed: suffixed.
-        let idLike = F.instance("c", record: F.record("c", claim: .claimed, agent: "abcdefghijkl"))
+        let idLike = F.instance("c", record: F.record("c", claim: .claimed, agent: "abcdefghijk1"))
         let renamed = F.plan([idLike]).actions(.rename).first?.name ?? ""
         #expect(InstanceNaming.instanceId(fromServiceName: renamed, prefix: F.prefix) == nil)
-        #expect(renamed.hasPrefix("convos-agent-abcdefghijkl-"))
+        #expect(renamed.hasPrefix("convos-agent-abcdefghijk1-"))
     }
 
     @Test func slugs() {
@@ -179,5 +180,90 @@ import Testing
             instances.shuffle(using: &g)
             #expect(try PoolJSON.encoder().encode(F.plan(instances)) == first)
         }
+    }
+}
+
+/// Counterexamples found in review, kept as tests.
+@Suite struct PlannerReviewTests {
+    @Test func anAdoptedInstanceIsNeverDeletedEvenWhenItStopsAnswering() {
+        for status in [DeployStatus.success, .sleeping, .crashed] {
+            let i = F.instance("a", status, probe: .unreachable("timeout"), record: F.record("a", marked: .adopted))
+            let p = F.plan([i])
+            #expect(!p.targets(.delete).contains(F.id("a")), "\(status)")
+            let withConversation = F.instance("b", status, probe: .unreachable("timeout"),
+                                              record: InstanceRecord(instanceId: F.id("b"), conversationId: "c1"))
+            #expect(!F.plan([withConversation]).targets(.delete).contains(F.id("b")), "\(status)")
+        }
+    }
+
+    @Test func aClaimedOrClaimingRecordIsNeverDeletedEvenIfRetired() {
+        for claim in [InstanceRecord.Claim.claimed, .claiming] {
+            let i = F.instance("a", record: F.record("a", claim: claim, agent: "Trip", retired: "x"))
+            #expect(F.plan([i]).targets(.delete).isEmpty, "\(claim)")
+        }
+    }
+
+    @Test func aTightRolloutNeverDipsIdleBelowMinIdle() {
+        // minIdle 3, maxTotal 4: one current idle and three outdated. One outdated may go
+        // (4 idle -> 3), a second must not go in the same tick.
+        let current = F.instance("c", record: F.record("c", marked: .idle))
+        let outdated = ["x", "y", "z"].map { F.instance($0, record: F.record($0, revision: F.old, marked: .idle)) }
+        let p = F.plan([current] + outdated, F.desired(F.settings(minIdle: 3, maxTotal: 4)))
+        #expect(p.targets(.delete).count == 1)
+    }
+
+    @Test func aRedeployOfAHealthyInstanceGetsTheStuckTimeout() {
+        let i = F.instance("a", .deploying, probe: .notProbed, record: F.record("a", marked: .idle, healthyAgo: 30))
+        let p = F.plan([i], F.desired(F.settings(minIdle: 1)))
+        #expect(p.targets(.delete).isEmpty)
+        #expect(p.actions(.mark).map(\.toState) == [.provisioning])
+    }
+
+    @Test func anInstanceLeavingThisTickIsNotMarkedIdleFirst() {
+        let current = ["a", "b", "c"].map { F.instance($0, record: F.record($0, marked: .idle)) }
+        let outdated = F.instance("o", record: F.record("o", revision: F.old, marked: .provisioning))
+        let p = F.plan(current + [outdated])
+        #expect(p.targets(.delete) == [F.id("o")])
+        #expect(p.actions(.mark).isEmpty)
+    }
+
+    @Test func theBackoffAllowsOneProbeBuildAfterItsCooldown() {
+        // Within the cooldown (stuckTimeout 15m): nothing.
+        #expect(F.plan([], failures: 5, lastFailureAgo: 60).actions(.create).isEmpty)
+        // After it: exactly one probe build, and none while it is still building.
+        let probe = F.plan([], failures: 5, lastFailureAgo: 901)
+        #expect(probe.actions(.create).count == 1)
+        #expect(probe.notes.contains { $0.contains("one probe build at a time") })
+        let building = F.instance("p", .building, probe: .notProbed, age: 60)
+        #expect(F.plan([building], failures: 5, lastFailureAgo: 901).actions(.create).isEmpty)
+        // Each further failure doubles the cooldown.
+        #expect(F.plan([], failures: 6, lastFailureAgo: 901).actions(.create).isEmpty)
+        #expect(F.plan([], failures: 6, lastFailureAgo: 1801).actions(.create).count == 1)
+    }
+
+    @Test func wordsAreNotInstanceIds() {
+        #expect(InstanceNaming.instanceId(fromServiceName: "convos-agent-orchestrator", prefix: "convos-agent") == nil)
+        #expect(InstanceNaming.instanceId(fromServiceName: "convos-agent-orchestrat0r", prefix: "convos-agent") == "orchestrat0r")
+        let manager = ObservedInstance(service: PlatformService(serviceId: "svc-mgr", name: "convos-agent-orchestrator",
+                                                                createdAt: F.now.addingTimeInterval(-86_400), deployStatus: .success),
+                                       probe: .unreachable("404"))
+        #expect(F.plan([manager]).actions.allSatisfy { $0.kind == .create })
+        var g = SplitMix64(seed: 3)
+        #expect(InstanceNaming.ids(500, using: &g).allSatisfy { InstanceNaming.isInstanceId(Substring($0)) })
+    }
+
+    @Test func aDuplicateServiceIsDeletedByServiceIdAndTheRecordKept() {
+        let claimed = F.instance("a", record: F.record("a", claim: .claimed, agent: "Trip"), name: "convos-agent-trip")
+        let duplicate = ObservedInstance(service: PlatformService(serviceId: "svc-dup", name: "convos-agent-\(F.id("a"))",
+                                                                  createdAt: F.now, deployStatus: .success), probe: F.idle)
+        let p = F.plan([claimed, duplicate])
+        #expect(p.actions(.delete).map(\.serviceId) == ["svc-dup"])
+        #expect(p.actions(.delete).map(\.cause) == [.duplicate])
+        #expect(p.actions(.mark).isEmpty)
+    }
+
+    @Test func aRecordWithoutAServiceOrACreationTimeIsAbandoned() {
+        let r = InstanceRecord(instanceId: F.id("a"), revision: F.current, createStep: .configured)
+        #expect(F.plan([ObservedInstance(service: nil, record: r)], F.desired(F.settings(minIdle: 0))).actions(.delete).map(\.cause) == [.abandoned])
     }
 }

@@ -247,3 +247,63 @@ environments:
         #expect(throws: SpecError.self) { try SpecLoader().load(path: "/nonexistent/pool.yaml", environment: nil) }
     }
 }
+
+/// Counterexamples found in review, kept as tests.
+@Suite struct SpecReviewTests {
+    @Test func errorsQuoteTheReferenceNeverTheSecretBehindIt() {
+        let secret = "sk-live-SECRET1"
+        let cases = ["minIdle: ${POOL_API_KEY}\n" + minimalDev,
+                     "stuckTimeout: ${POOL_API_KEY}\n" + minimalDev,
+                     minimalDev + "\n    instanceScheme: ${POOL_API_KEY}",
+                     minimalDev.replacingOccurrences(of: "acme/agents", with: "${POOL_API_KEY}"),
+                     "prefix: ${POOL_API_KEY}\n" + minimalDev]
+        for yaml in cases {
+            let d = diagnostics(yaml, vars: ["POOL_API_KEY": secret])
+            #expect(d.count == 1, "\(d)")
+            #expect(!d.description.contains(secret), "\(d)")
+            #expect(d.first?.message.contains("${POOL_API_KEY}") == true, "\(d)")
+        }
+    }
+
+    @Test func hugeDurationsAreErrorsNotCrashes() {
+        for value in ["99999999999999999999h", "1" + String(repeating: "0", count: 400) + "s", "31d", "800h"] {
+            let d = diagnostics("stuckTimeout: \(value)\n" + minimalDev)
+            #expect(d.count == 1 && d.first?.line == 1, "\(value): \(d)")
+        }
+    }
+
+    @Test func missingKeysAreReportedWhateverElseIsWrong() {
+        let yaml = """
+        minIdel: 3
+        environments:
+          dev:
+            railway: {projectId: p1}
+            source: {repo: acme/agents}
+          prod:
+            railway: {projectId: p2}
+            source: {branch: main}
+        """
+        let d = diagnostics(yaml, env: nil)
+        #expect(d.contains { $0.message.contains("did you mean 'minIdle'") })
+        #expect(d.contains { $0.message == "environments.dev.railway: missing environmentId; expected both projectId and environmentId" })
+        #expect(d.contains { $0.message == "environments.prod.railway: missing environmentId; expected both projectId and environmentId" })
+        #expect(d.contains { $0.message == "environments.prod.source: missing repo; expected a repository OWNER/NAME" })
+        #expect(diagnostics("minIdel: 3\n" + minimalDev, env: "qa").contains { $0.message.contains("no environment named 'qa'") })
+    }
+
+    @Test func duplicateKeysPointAtTheDuplicateNotANestedKey() {
+        let d = diagnostics("minIdle: 1\nenvironments:\n  local:\n    platform: local\n    minIdle: 2\nminIdle: 3\n", env: "local")
+        #expect(d.count == 1)
+        #expect(d.first.map { ($0.line, $0.column) } ?? (0, 0) == (6, 1))
+    }
+
+    @Test func nestedReferencesInDefaultsAreErrors() {
+        let d = diagnostics(minimalDev.replacingOccurrences(of: "p1", with: "${B:-${C}}"))
+        #expect(d.map(\.message) == ["environments.dev.railway.projectId: a default may not contain another ${...} reference"])
+    }
+
+    @Test func portsOutOfRangeAreErrors() {
+        let d = diagnostics(minimalDev + "\n    instancePort: 99999")
+        #expect(d.map(\.message) == ["environments.dev.instancePort: expected a port from 1 to 65535, got 99999"])
+    }
+}
