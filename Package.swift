@@ -37,7 +37,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SpecTests", dependencies: ["Spec"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Observers"]),
+        .testTarget(name: "StoreTests", dependencies: [
+            "Store", "Observers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Spec", "Observers"]),
     ]
 )

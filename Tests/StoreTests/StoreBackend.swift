@@ -22,28 +22,44 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// A fresh, migrated, empty store: a new SQLite file, or a new schema in the database of
     /// `TEST_DATABASE_URL`. Closed after `body`, whatever happens.
     func withStore(_ body: (any PoolStore) async throws -> Void) async throws {
-        let store = try makeStore()
-        do {
+        let location = newLocation()
+        let store = try makeStore(at: location)
+        try await closing([store], at: location) {
             _ = try await store.migrate()
             try await body(store)
-        } catch {
-            await store.close()
-            throw error
         }
-        await store.close()
+    }
+
+    /// Deletes a test's SQLite file (a Postgres schema goes with the throwaway server).
+    func remove(_ location: String) {
+        guard self == .sqlite else { return }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: location + suffix) }
     }
 
     func makeStore() throws -> any PoolStore {
+        try makeStore(at: newLocation())
+    }
+
+    /// Where a fresh store keeps its tables: a new SQLite file or a new Postgres schema.
+    func newLocation() -> String {
         switch self {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory
-                .appendingPathComponent("store-test-\(UUID().uuidString).sqlite").path
-            return try SQLiteStore(path: path, logger: testLogger)
+            FileManager.default.temporaryDirectory.appendingPathComponent("store-test-\(UUID().uuidString).sqlite").path
         case .postgres:
-            let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            return try PostgresStore(url: try Self.postgresURL(),
-                                     options: .init(schema: schema, maximumConnections: 8),
-                                     logger: testLogger)
+            "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        }
+    }
+
+    /// A store on `location`; several stores on one location share their data, as
+    /// processes or replicas would.
+    func makeStore(at location: String) throws -> any PoolStore {
+        switch self {
+        case .sqlite:
+            try SQLiteStore(path: location, logger: testLogger)
+        case .postgres:
+            try PostgresStore(url: try Self.postgresURL(),
+                              options: .init(schema: location, maximumConnections: 8),
+                              logger: testLogger)
         }
     }
 
@@ -56,6 +72,22 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 }
 
 struct MissingPostgres: Error {}
+
+extension StoreBackend {
+    /// Runs `body`, then closes the stores and removes their location, whatever happened.
+    func closing<T>(_ stores: [any PoolStore], at location: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            for store in stores { await store.close() }
+            remove(location)
+            return result
+        } catch {
+            for store in stores { await store.close() }
+            remove(location)
+            throw error
+        }
+    }
+}
 
 /// Says in the test output when the Postgres half does not run.
 @Test(.enabled(if: StoreBackend.postgresWillRun,

@@ -9,16 +9,13 @@ import Testing
 
     @Test(arguments: StoreBackend.underTest)
     func migrationsApplyOnce(backend: StoreBackend) async throws {
-        let store = try backend.makeStore()
-        do {
+        let location = backend.newLocation()
+        let store = try backend.makeStore(at: location)
+        try await backend.closing([store], at: location) { () async throws in
             #expect(try await store.migrate() == ["0001_init.sql"])
             #expect(try await store.migrate() == [])
             #expect(try await store.instances() == [])
-        } catch {
-            await store.close()
-            throw error
         }
-        await store.close()
     }
 
     @Test(arguments: StoreBackend.underTest)

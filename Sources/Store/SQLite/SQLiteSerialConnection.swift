@@ -5,9 +5,15 @@ import SQLiteNIO
 /// arrival order. An actor alone would not do: its methods interleave at every `await`,
 /// and a transaction on the connection must not. Other connections (other processes)
 /// are kept in line by SQLite's own locking and the busy timeout.
+///
+/// The connection runs on a thread of its own: a statement waiting out the busy timeout
+/// blocks its thread, and on the shared pool (one thread per core) a few such waits would
+/// leave no thread for the connection that holds the lock to finish its transaction.
 actor SQLiteSerialConnection {
     private let path: String
     private let logger: Logger
+    private let thread = NIOThreadPool(numberOfThreads: 1)
+    private var threadStarted = false
     private var connection: SQLiteConnection?
     private var closed = false
     private var busy = false
@@ -32,17 +38,26 @@ actor SQLiteSerialConnection {
             try? await connection.close()
             self.connection = nil
         }
+        if threadStarted {
+            try? await thread.shutdownGracefully()
+        }
     }
 
     private func openIfNeeded() async throws -> SQLiteConnection {
         if let connection { return connection }
         if closed { throw StoreError.database(operation: "open", message: "the store was closed") }
-        let opened = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        if !threadStarted {
+            thread.start()
+            threadStarted = true
+        }
+        let opened = try await SQLiteConnection.open(storage: .file(path: path), threadPool: thread, logger: logger,
+                                                     on: MultiThreadedEventLoopGroup.singleton.any())
         do {
-            // WAL lets readers in other processes work during a write; the busy timeout makes
-            // a second writer wait for the lock instead of failing at once.
-            _ = try await opened.query("PRAGMA journal_mode = WAL")
+            // The busy timeout makes a second writer (another process, or switching the
+            // journal mode below) wait for the lock instead of failing at once; WAL lets
+            // readers work during a write.
             _ = try await opened.query("PRAGMA busy_timeout = 5000")
+            _ = try await opened.query("PRAGMA journal_mode = WAL")
             _ = try await opened.query("PRAGMA synchronous = NORMAL")
             _ = try await opened.query("PRAGMA foreign_keys = ON")
         } catch {
