@@ -1,0 +1,89 @@
+import Foundation
+import Observers
+
+/// Persistence of everything the controller must remember between ticks and across restarts:
+/// instance records (create intents, marks, claims, retirements), runtime requests, build
+/// outcomes and the audit log. Every method is safe to call from many tasks at once, and
+/// every write either happens completely or not at all.
+///
+/// Times are kept at millisecond precision: a `Date` read back equals the one written once
+/// both are rounded to the millisecond (see `Date.storeRounded`).
+public protocol PoolStore: Sendable {
+    /// Applies the numbered migrations not applied yet, in order, each in its own
+    /// transaction. Returns the names of those it applied (empty when up to date).
+    func migrate() async throws -> [String]
+
+    /// Every record not forgotten, ordered by instance id.
+    func instances() async throws -> [InstanceRecord]
+    /// The record of one instance, nil when unknown or forgotten.
+    func instance(id: String) async throws -> InstanceRecord?
+
+    /// Records that we are about to create this instance, before any platform call.
+    /// Does nothing when a record with this id already exists.
+    func recordIntent(instanceId: String, serviceName: String, revision: String, at: Date) async throws
+    /// Moves the create sequence forward to `step` (never backwards) and records the
+    /// service id when given. Throws `StoreError.unknownInstance` without an intent.
+    func recordStep(instanceId: String, step: CreateStep, serviceId: String?) async throws
+    /// Records the state the controller last saw. Creates the record when there is none
+    /// (an instance adopted by name) and brings a forgotten one back: it was seen again.
+    func mark(instanceId: String, serviceId: String?, state: InstanceState, at: Date) async throws
+    /// Records a usable status answer for all of these instances, in one statement.
+    func recordHealthy(instanceIds: [String], at: Date) async throws
+    /// After a successful delete of its service: the record leaves `instances()` but stays
+    /// in the database for the audit.
+    func forget(instanceId: String, at: Date) async throws
+
+    /// Atomically takes the oldest claimable instance (marked idle, never claimed, not
+    /// retired, not forgotten) for `agentName`. With an idempotency key already used,
+    /// takes nothing and reports that claim instead.
+    func beginClaim(agentName: String, idempotencyKey: String?, at: Date) async throws -> ClaimStart
+    /// The instance accepted the conversation: it is claimed, and the answer is stored for
+    /// the claim's idempotency key. Throws `StoreError.notClaiming` unless a claim is in flight.
+    func completeClaim(instanceId: String, conversationId: String, inviteUrl: String?,
+                       joined: Bool, at: Date) async throws
+    /// The claim call failed: the instance is retired (it may be dirty, so it will be
+    /// deleted) and the failure is stored for the claim's idempotency key.
+    func failClaim(instanceId: String, reason: String, at: Date) async throws
+    /// Records an instance found holding a conversation we never gave it as claimed by an
+    /// unknown agent. Leaves a record that is already claiming or claimed untouched.
+    func adopt(instanceId: String, serviceId: String?, conversationId: String, at: Date) async throws
+
+    /// Queues a drain or replenish request made through the API. Returns its id.
+    func addRequest(kind: PoolRequest.Kind, count: Int?, at: Date) async throws -> Int64
+    /// Requests not completed yet, oldest first.
+    func pendingRequests() async throws -> [PoolRequest]
+    /// Marks a request done. Completing it twice is harmless; an unknown id throws.
+    func completeRequest(id: Int64, at: Date) async throws
+
+    func recordBuildOutcome(revision: String, succeeded: Bool, at: Date) async throws
+    /// Failed builds of this revision recorded since its last successful one.
+    func consecutiveBuildFailures(revision: String) async throws -> Int
+
+    /// Appends to the audit log. Returns the id the store gave the event.
+    @discardableResult
+    func append(_ event: PoolEvent) async throws -> Int64
+    /// Up to `limit` events, newest first, with ids below `before` when given (the id of
+    /// the last event of the previous page).
+    func events(limit: Int, before: Int64?) async throws -> [PoolEvent]
+
+    /// Releases the database connections. The store must not be used afterwards.
+    func close() async
+}
+
+/// What `beginClaim` did.
+public enum ClaimStart: Sendable, Equatable {
+    /// This instance is now `claiming` for the agent; the caller must complete or fail it.
+    case took(InstanceRecord)
+    /// No claimable instance: nothing was taken.
+    case poolEmpty
+    /// The idempotency key belongs to a finished claim: here is its answer again.
+    case replay(ClaimOutcome)
+    /// The idempotency key belongs to a claim still in flight.
+    case inProgress
+}
+
+/// The stored answer of a finished claim, replayed for a retried request.
+public enum ClaimOutcome: Sendable, Equatable, Codable {
+    case claimed(instanceId: String, conversationId: String, inviteUrl: String?, joined: Bool)
+    case failed(instanceId: String, message: String)
+}

@@ -1,0 +1,24 @@
+import Observers
+
+extension InstanceRecord {
+    /// The columns `init(row:)` reads, for SELECT and RETURNING lists.
+    static let columns = """
+        instance_id, service_id, revision, created_at, create_step, claim, agent_name, \
+        conversation_id, retired_reason, marked, last_healthy_at
+        """
+
+    init(row: any SQLRow) throws {
+        self.init(
+            instanceId: try row.requiredText("instance_id"),
+            serviceId: try row.text("service_id"),
+            revision: try row.text("revision"),
+            createdAt: try row.date("created_at"),
+            createStep: try row.enumValue("create_step", as: CreateStep.self),
+            claim: try row.requiredEnum("claim", as: Claim.self),
+            agentName: try row.text("agent_name"),
+            conversationId: try row.text("conversation_id"),
+            retiredReason: try row.text("retired_reason"),
+            marked: try row.enumValue("marked", as: InstanceState.self),
+            lastHealthyAt: try row.date("last_healthy_at"))
+    }
+}
