@@ -31,7 +31,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Migrations")]),
         // Planner (pure), plan model and rendering.
-        .target(name: "Controller", dependencies: ["Spec", "Observers"]),
+        .target(name: "Controller", dependencies: [
+            "Spec", "Observers", "Store",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Observers", "Controller",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -58,6 +58,8 @@ public protocol PoolStore: Sendable {
     func recordBuildOutcome(revision: String, succeeded: Bool, at: Date) async throws
     /// Failed builds of this revision recorded since its last successful one.
     func consecutiveBuildFailures(revision: String) async throws -> Int
+    /// When the last failure of that streak was recorded (nil when none).
+    func lastBuildFailureAt(revision: String) async throws -> Date?
 
     /// Appends to the audit log. Returns the id the store gave the event.
     @discardableResult

@@ -239,9 +239,13 @@ import Testing
             #expect(try await store.consecutiveBuildFailures(revision: "r1") == 2)
             try await store.recordBuildOutcome(revision: "r1", succeeded: true, at: t0)
             #expect(try await store.consecutiveBuildFailures(revision: "r1") == 0)
-            try await store.recordBuildOutcome(revision: "r1", succeeded: false, at: t0)
+            #expect(try await store.lastBuildFailureAt(revision: "r1") == t0)
+            let later = t0.addingTimeInterval(90)
+            try await store.recordBuildOutcome(revision: "r1", succeeded: false, at: later)
             #expect(try await store.consecutiveBuildFailures(revision: "r1") == 1)
             #expect(try await store.consecutiveBuildFailures(revision: "r2") == 1)
+            #expect(try await store.lastBuildFailureAt(revision: "r1") == later)
+            #expect(try await store.lastBuildFailureAt(revision: "r3") == nil)
         }
     }
 

@@ -58,6 +58,16 @@ extension SQLPoolStore {
         }
     }
 
+    public func lastBuildFailureAt(revision: String) async throws -> Date? {
+        try await driver.read("lastBuildFailureAt") { db in
+            let rows = try await db.run("""
+                SELECT at FROM build_outcomes WHERE revision = $1 AND NOT succeeded
+                ORDER BY id DESC LIMIT 1
+                """, .text(revision))
+            return try rows.first?.date("at")
+        }
+    }
+
     @discardableResult
     public func append(_ event: PoolEvent) async throws -> Int64 {
         try requireNonEmpty(event.kind, "event kind")

@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import Observers
+import Store
+
+/// The outcome of one applied action.
+public struct ActionResult: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        case ok
+        case failed(String)
+        /// Not attempted (e.g. a guard refused it); says why.
+        case refused(String)
+    }
+    public var action: PlanAction
+    public var outcome: Outcome
+    public var ok: Bool { outcome == .ok }
+}
+
+/// Applies a plan: each action idempotent, intent recorded before side effects, every
+/// result recorded as an event, one failure never stopping the others.
+public struct Executor: Sendable {
+    public var platform: any Platform
+    public var store: any PoolStore
+    /// The blueprint of a new instance of the current revision, by service name.
+    public var blueprint: @Sendable (_ name: String) -> InstanceBlueprint
+    public var prefix: String
+    public var revision: String
+    public var concurrency: Int
+    public var logger: Logger
+    public var clock: @Sendable () -> Date
+
+    public init(platform: any Platform, store: any PoolStore, prefix: String, revision: String,
+                concurrency: Int = 4, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                blueprint: @escaping @Sendable (_ name: String) -> InstanceBlueprint) {
+        self.platform = platform
+        self.store = store
+        self.blueprint = blueprint
+        self.prefix = prefix
+        self.revision = revision
+        self.concurrency = max(1, concurrency)
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Applies `plan`, made from `observed`, with at most `concurrency` actions in flight.
+    /// Marks go first (store only), so claims see the truth as early as possible.
+    public func apply(_ plan: Plan, observed: ObservedState) async -> [ActionResult] {
+        let services = Dictionary(observed.instances.compactMap { i in i.service.map { ($0.serviceId, $0) } },
+                                  uniquingKeysWith: { a, _ in a })
+        let ownedInstances = observed.instances.filter { Classifier.ownerId(of: $0, prefix: prefix) != nil }
+        let owned = Set(ownedInstances.compactMap { $0.service?.serviceId })
+        let conversations = Dictionary(ownedInstances.compactMap { i -> (String, String)? in
+            guard let id = Classifier.ownerId(of: i, prefix: prefix), case .status(let s) = i.probe,
+                  let c = s.conversationId else { return nil }
+            return (id, c)
+        }, uniquingKeysWith: { a, _ in a })
+        var results: [ActionResult] = []
+        for a in plan.actions where a.kind == .mark {
+            results.append(await run(a, services: services, owned: owned, conversations: conversations))
+        }
+        let rest = plan.actions.filter { $0.kind != .mark }
+        await withTaskGroup(of: (Int, ActionResult).self) { group in
+            var next = 0
+            var collected: [(Int, ActionResult)] = []
+            func launch() {
+                let i = next, a = rest[i]
+                next += 1
+                group.addTask { (i, await run(a, services: services, owned: owned, conversations: conversations)) }
+            }
+            while next < min(concurrency, rest.count) { launch() }
+            while let r = await group.next() {
+                collected.append(r)
+                if next < rest.count { launch() }
+            }
+            results += collected.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return results
+    }
+
+    func run(_ a: PlanAction, services: [String: PlatformService], owned: Set<String>,
+             conversations: [String: String]) async -> ActionResult {
+        let outcome: ActionResult.Outcome
+        // Deletes and renames touch a live service: only ever one this pool owns.
+        if [.delete, .rename].contains(a.kind), let s = a.serviceId, !owned.contains(s) {
+            outcome = .refused("service \(s) is not owned by this pool")
+        } else {
+            do {
+                switch a.kind {
+                case .create: try await create(a, service: a.serviceId.flatMap { services[$0] })
+                case .delete: try await delete(a)
+                case .rename: try await platform.renameService(serviceId: a.serviceId!, to: a.name!)
+                case .mark: try await mark(a, conversationId: conversations[a.instanceId])
+                }
+                outcome = .ok
+            } catch let refusal as Refusal {
+                outcome = .refused(refusal.reason)
+            } catch {
+                outcome = .failed("\(error)")
+            }
+        }
+        let result = ActionResult(action: a, outcome: outcome)
+        await record(result)
+        return result
+    }
+
+    struct Refusal: Error { var reason: String }
+
+    /// The create sequence, resumable at every step. Each completed step is recorded before
+    /// the next starts; a step whose effect the observation already shows is not repeated.
+    func create(_ a: PlanAction, service: PlatformService?) async throws {
+        guard a.revision == revision else {
+            throw Refusal(reason: "built from revision \(a.revision?.prefix(8) ?? "?"), the spec is now at \(revision.prefix(8))")
+        }
+        let name = a.name ?? InstanceNaming.serviceName(prefix: prefix, instanceId: a.instanceId)
+        let bp = blueprint(name)
+        try await store.recordIntent(instanceId: a.instanceId, serviceName: name, revision: revision, at: clock())
+        let record = try await store.instance(id: a.instanceId)
+        var step = record?.createStep ?? .intentRecorded
+        var serviceId = record?.serviceId ?? service?.serviceId
+        if step < .serviceCreated {
+            if serviceId == nil { serviceId = try await platform.createService(bp) }
+            try await store.recordStep(instanceId: a.instanceId, step: .serviceCreated, serviceId: serviceId)
+            step = .serviceCreated
+        }
+        guard let serviceId else { throw Refusal(reason: "create step \(step.rawValue) recorded without a service id") }
+        if step < .configured {
+            try await platform.configureService(serviceId: serviceId, bp)
+            try await store.recordStep(instanceId: a.instanceId, step: .configured, serviceId: nil)
+            step = .configured
+        }
+        if step < .domainCreated {
+            if service?.domain == nil { _ = try await platform.createDomain(serviceId: serviceId, bp) }
+            try await store.recordStep(instanceId: a.instanceId, step: .domainCreated, serviceId: nil)
+            step = .domainCreated
+        }
+        if step < .buildStarted {
+            // A deployment already exists: the build was started before a crash. Never twice.
+            if service?.deployStatus == nil { try await platform.startBuild(serviceId: serviceId, bp) }
+            try await store.recordStep(instanceId: a.instanceId, step: .buildStarted, serviceId: nil)
+            step = .buildStarted
+        }
+        if step < .pinned {
+            try await platform.pinSource(serviceId: serviceId, bp)
+            try await store.recordStep(instanceId: a.instanceId, step: .pinned, serviceId: nil)
+        }
+    }
+
+    func delete(_ a: PlanAction) async throws {
+        if let s = a.serviceId { try await platform.deleteService(serviceId: s) }
+        // A duplicate's record belongs to the other service: keep it.
+        guard a.cause != .duplicate else { return }
+        try await store.forget(instanceId: a.instanceId, at: clock())
+        if a.cause == .failedBuild {
+            try await store.recordBuildOutcome(revision: revision, succeeded: false, at: clock())
+        }
+    }
+
+    func mark(_ a: PlanAction, conversationId: String?) async throws {
+        guard let to = a.toState else { return }
+        if to == .adopted {
+            try await store.adopt(instanceId: a.instanceId, serviceId: a.serviceId, conversationId: conversationId ?? "unknown", at: clock())
+            return
+        }
+        try await store.mark(instanceId: a.instanceId, serviceId: a.serviceId, state: to, at: clock())
+        // First healthy answer of a new instance: its build succeeded, the backoff resets.
+        if to == .idle, a.fromState == nil || a.fromState == .provisioning,
+           try await store.instance(id: a.instanceId)?.revision == revision {
+            try await store.recordBuildOutcome(revision: revision, succeeded: true, at: clock())
+        }
+    }
+
+    func record(_ r: ActionResult) async {
+        let a = r.action
+        let (outcome, detail): (String, String) = switch r.outcome {
+        case .ok: ("ok", a.reason)
+        case .failed(let e): ("failed", "\(a.reason): \(e)")
+        case .refused(let why): ("refused", "\(a.reason): \(why)")
+        }
+        var line = Logger.Metadata()
+        line["action"] = "\(a.kind.rawValue)"
+        line["instance"] = "\(a.instanceId)"
+        if let s = a.serviceId { line["service"] = "\(s)" }
+        line["outcome"] = "\(outcome)"
+        if r.ok { logger.info("\(a.kind.rawValue) \(a.name ?? a.instanceId): \(detail)", metadata: line) }
+        else { logger.warning("\(a.kind.rawValue) \(a.name ?? a.instanceId) \(outcome): \(detail)", metadata: line) }
+        do {
+            _ = try await store.append(PoolEvent(at: clock(), kind: a.kind.rawValue, instanceId: a.instanceId,
+                                                 serviceId: a.serviceId, outcome: outcome, detail: detail))
+        } catch {
+            logger.error("could not record the event of \(a.kind.rawValue) \(a.instanceId): \(error)")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import Observers
+import Spec
+import Store
+
+/// What one tick saw, planned and did.
+public struct TickResult: Sendable {
+    public var observed: ObservedState
+    public var plan: Plan
+    public var results: [ActionResult]
+    public var failed: Int { results.filter { !$0.ok }.count }
+}
+
+/// One reconcile tick: observe, plan, apply. Level-triggered: nothing carries over
+/// between ticks except one safety check (an empty listing is believed only twice in a row).
+public actor Reconciler {
+    public let spec: EnvironmentSpec
+    let observer: Observer
+    let executor: Executor
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    let newIds: @Sendable (Int) -> [String]
+    var sawEmptyListing = false
+
+    public init(spec: EnvironmentSpec, observer: Observer, executor: Executor, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() },
+                newIds: @escaping @Sendable (Int) -> [String] = { n in
+                    var g = SystemRandomNumberGenerator()
+                    return InstanceNaming.ids(n, using: &g)
+                }) {
+        self.spec = spec
+        self.observer = observer
+        self.executor = executor
+        self.logger = logger
+        self.clock = clock
+        self.newIds = newIds
+    }
+
+    /// Observe and plan, without changing anything.
+    public func plan() async -> (ObservedState, Plan) {
+        var observed = await observer.observe()
+        observed = checkPlausible(observed)
+        let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick))
+        return (observed, Planner.plan(desired: desired, observed: observed, now: clock()))
+    }
+
+    /// One full tick.
+    public func tick() async -> TickResult {
+        let (observed, plan) = await plan()
+        await recordHealthy(observed)
+        let results = await executor.apply(plan, observed: observed)
+        log(TickResult(observed: observed, plan: plan, results: results))
+        return TickResult(observed: observed, plan: plan, results: results)
+    }
+
+    /// Applies a plan made earlier, after checking the world still looks as it did then.
+    public func apply(saved: SavedPlan) async throws -> TickResult {
+        var observed = await observer.observe()
+        observed = checkPlausible(observed)
+        guard observed.complete else {
+            throw SavedPlan.Rejection.blind(observed.incompleteReason ?? "observation incomplete")
+        }
+        try saved.check(against: observed, spec: spec)
+        let results = await executor.apply(saved.plan, observed: observed)
+        log(TickResult(observed: observed, plan: saved.plan, results: results))
+        return TickResult(observed: observed, plan: saved.plan, results: results)
+    }
+
+    /// A listing with no services while the store knows services it created is believed
+    /// only when it comes twice in a row: one bad answer must never look like deletions.
+    func checkPlausible(_ observed: ObservedState) -> ObservedState {
+        guard observed.complete else { return observed }
+        let listed = observed.instances.contains { $0.service != nil }
+        let known = observed.instances.filter { $0.record?.serviceId != nil }.count
+        if !listed && known > 0 {
+            defer { sawEmptyListing = true }
+            if !sawEmptyListing {
+                var o = observed
+                o.complete = false
+                o.incompleteReason = "the platform listed no services while the store knows \(known); waiting for a second listing"
+                return o
+            }
+        } else {
+            sawEmptyListing = false
+        }
+        return observed
+    }
+
+    func recordHealthy(_ observed: ObservedState) async {
+        let healthy = observed.instances.compactMap { i -> String? in
+            guard case .status(let s) = i.probe, s.usable, let r = i.record else { return nil }
+            return r.instanceId
+        }
+        guard !healthy.isEmpty else { return }
+        do { try await executor.store.recordHealthy(instanceIds: healthy, at: clock()) }
+        catch { logger.warning("could not record healthy instances: \(error)") }
+    }
+
+    func log(_ t: TickResult) {
+        let counts = t.plan.counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        var line = "tick: \(counts.joined(separator: " ")); planned \(t.plan.actions.count), applied \(t.results.filter(\.ok).count), failed \(t.failed)"
+        if !t.observed.complete { line += "; blind: \(t.observed.incompleteReason ?? "")" }
+        for n in t.plan.notes where t.observed.complete { line += "; note: \(n)" }
+        if t.failed > 0 || !t.observed.complete { logger.warning("\(line)") } else { logger.info("\(line)") }
+    }
+}
