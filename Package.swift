@@ -11,6 +11,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // pool.yaml: model, loading, defaults, overlay, interpolation, validation, revision.
@@ -20,6 +25,27 @@ let package = Package(
         ]),
         // What the controller sees: platform services, probes, store records.
         .target(name: "Observers"),
+        // Railway's GraphQL API behind `Platform`: client, limiter, retries, documents.
+        .target(
+            name: "Railway",
+            dependencies: [
+                "Observers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                // ByteBuffer and TimeAmount of AsyncHTTPClient's API.
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("GraphQL")]
+        ),
+        // An in-memory Railway GraphQL server on loopback, for tests and `poolctl fake-railway`.
+        // It uses Railway's documents to accept exactly what the client may send.
+        .target(name: "RailwayFake", dependencies: [
+            "Observers", "Railway",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            // Header names such as Project-Access-Token in Hummingbird's requests.
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Planner (pure), plan model and rendering.
         .target(name: "Controller", dependencies: ["Spec", "Observers"]),
         .executableTarget(name: "poolctl", dependencies: [
@@ -28,5 +54,11 @@ let package = Package(
         ]),
         .testTarget(name: "SpecTests", dependencies: ["Spec"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Spec", "Observers"]),
+        .testTarget(name: "RailwayTests", dependencies: [
+            "Railway", "RailwayFake", "Observers",
+            // Raw requests that the client would never send (unknown documents).
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
     ]
 )

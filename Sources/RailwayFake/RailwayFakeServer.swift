@@ -1,0 +1,14 @@
+/// Entry point for a command that serves the fake on its own (e.g. `poolctl fake-railway`).
+public enum RailwayFakeServer {
+    /// Serves a fake with `configuration` on `host`:`port` until the calling task is cancelled.
+    public static func run(host: String = "127.0.0.1", port: Int,
+                           configuration: RailwayFake.Configuration) async throws {
+        let fake = try RailwayFake(configuration: configuration)
+        try await fake.start(host: host, port: port)
+        while !Task.isCancelled {
+            // Task.sleep returns early, throwing, when the task is cancelled.
+            try? await Task.sleep(for: .seconds(3_600))
+        }
+        await fake.stop()
+    }
+}
