@@ -114,6 +114,8 @@ public actor RailwayClient {
         case 500...599: throw RailwayError.server(status: status)
         default: break
         }
+        // A 403 HTML page is Railway's edge under heavy rate limiting, not a bad token:
+        // it becomes notJSON, and only a JSON 401/403 means unauthorized.
         guard contentType?.lowercased().contains("json") == true,
               let envelope = try? JSONDecoder().decode(GraphQLErrors.self, from: body)
         else {
