@@ -13,7 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // pool.yaml: model, loading, defaults, overlay, interpolation, validation, revision.
@@ -30,15 +34,33 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Migrations")]),
-        // Planner (pure), plan model and rendering.
+        // Railway's GraphQL API behind `Platform`: client, limiter, retries, documents.
+        .target(name: "Railway", dependencies: [
+            "Observers",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            // ByteBuffer and TimeAmount of AsyncHTTPClient's API.
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], resources: [.copy("GraphQL")]),
+        // An in-memory Railway GraphQL server on loopback, for tests and `poolctl fake-railway`.
+        // It uses Railway's documents to accept exactly what the client may send.
+        .target(name: "RailwayFake", dependencies: [
+            "Observers", "Railway",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            // Header names such as Project-Access-Token in Hummingbird's requests.
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Classifier, pure planner, plan and rendering; observer, executor and the tick.
         .target(name: "Controller", dependencies: [
             "Spec", "Observers", "Store",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "poolctl", dependencies: [
-            "Spec", "Observers", "Controller",
+            "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SpecTests", dependencies: ["Spec"]),
         .testTarget(name: "StoreTests", dependencies: [
@@ -46,6 +68,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Spec", "Observers"]),
+        .testTarget(name: "RailwayTests", dependencies: [
+            "Railway", "RailwayFake", "Observers",
+            // Raw requests that the client would never send (unknown documents).
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // One full tick against the fake Railway with a real store: the executor end to end.
+        .testTarget(name: "ReconcileTests", dependencies: [
+            "Controller", "Spec", "Observers", "Store", "Railway", "RailwayFake",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: ["poolctl"]),
     ]

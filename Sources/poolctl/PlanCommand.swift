@@ -9,6 +9,7 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Print what the next tick would do (a dry run).",
         discussion: """
+        Without --observed, observes the live platform read-only (needs the platform's credentials).
         With --observed, plans offline from an observed-state snapshot (docs/snapshot-format.md).
         With --detailed-exitcode: 0 no changes, 1 error, 2 changes present.
         """)
@@ -23,6 +24,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     @Flag(help: "Print the plan as JSON (docs/plan-format.md).")
     var json = false
+
+    @Option(help: "Write the plan, with a fingerprint of the observation, for `poolctl apply --plan`.")
+    var save: String?
 
     @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     var detailedExitcode = false
@@ -50,14 +54,31 @@ struct PlanCommand: AsyncParsableCommand {
             at = Date()
         }
         guard let observed else {
-            Output.error("plan needs --observed SNAPSHOT.json (live observation arrives with the platform integration)")
-            throw ExitCode(1)
+            try await planLive(at: at)
+            return
         }
+        if save != nil { throw CLIError("--save needs a live observation; it cannot be used with --observed") }
         let (state, bytes) = try Self.loadSnapshot(observed)
         // Ids derived from the inputs: the same snapshot, spec and time give the same plan.
         var g = SplitMix64(seed: SplitMix64.seed(from: bytes + Array("\(spec.revision.hex)|\(PoolJSON.formatDate(at))".utf8)))
         let desired = DesiredState(spec: spec, newInstanceIds: InstanceNaming.ids(spec.settings.createsPerTick, using: &g))
-        let plan = Planner.plan(desired: desired, observed: state, now: at)
+        try output(Planner.plan(desired: desired, observed: state, now: at))
+    }
+
+    /// Observes the live platform read-only and plans: the dry run for CI.
+    func planLive(at: Date) async throws {
+        let context = try await PoolContext.make(options: options, logger: Log.make("plan"))
+        let (observed, plan) = await context.reconciler.plan()
+        await context.close()
+        if let save {
+            let saved = SavedPlan(plan: plan, observed: observed, savedAt: at)
+            try PoolJSON.encoder().encode(saved).write(to: URL(fileURLWithPath: save))
+            Output.error("plan saved to \(save); apply it with: poolctl apply --env \(plan.environment) --plan \(save)")
+        }
+        try output(plan)
+    }
+
+    func output(_ plan: Plan) throws {
         if json {
             print(String(decoding: try PoolJSON.encoder().encode(plan), as: UTF8.self))
         } else {

@@ -5,7 +5,8 @@ struct PoolCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poolctl",
         abstract: "Keeps a pool of pre-warmed agent instances: validate the spec, plan, apply, serve.",
-        subcommands: [Validate.self, PlanCommand.self, Bench.self])
+        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, MigrateCommand.self,
+                      FakeRailwayCommand.self, Bench.self])
 }
 
 /// Options every command that reads pool.yaml shares.

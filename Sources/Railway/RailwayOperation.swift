@@ -1,0 +1,34 @@
+/// Every GraphQL operation the client sends. Each one is a named operation kept in
+/// `GraphQL/<rawValue>.graphql`, validated against Railway's published schema.
+///
+/// The create sequence uses five of them, in this order, so an instance is built exactly
+/// once, with no wasted build and no GitHub lookup:
+/// 1. `ServiceCreate`: an empty service with its variables and no source, so no build starts;
+/// 2. `ServiceInstanceConfigure`: root directory and `sleepApplication: false`, which the one
+///    build needs (Railway can only set the root directory after the service exists, so
+///    creating from the repo directly would build once without it);
+/// 3. `ServiceDomainCreate`: the public domain on the instance's port;
+/// 4. `ServiceConnect`: repo and branch, which starts the single build;
+/// 5. `ServiceDisconnect`: removes the branch trigger, so a later push to the branch never
+///    redeploys the instance (a claimed agent would lose its conversation); the build in
+///    flight continues.
+public enum RailwayOperation: String, CaseIterable, Sendable {
+    case environmentServices = "EnvironmentServices"
+    case serviceCreate = "ServiceCreate"
+    case serviceInstanceConfigure = "ServiceInstanceConfigure"
+    case serviceDomainCreate = "ServiceDomainCreate"
+    case serviceConnect = "ServiceConnect"
+    case serviceDisconnect = "ServiceDisconnect"
+    case serviceDelete = "ServiceDelete"
+    case serviceRename = "ServiceRename"
+
+    /// Safe to send again when an attempt may or may not have been applied: the read, and
+    /// the mutations that leave the same world however often they run. A retried create
+    /// could make a second service, a retried connect a second build.
+    public var isSafeToRetry: Bool {
+        switch self {
+        case .environmentServices, .serviceDelete, .serviceRename: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// A GraphQL error the fake puts in `errors` of an HTTP 200 answer.
+struct FakeGraphQLError: Error {
+    var message: String
+
+    /// How the fake (like Railway) answers a mutation on a service that does not exist,
+    /// deleted ones included. The client counts it as success for delete and rename.
+    static func serviceNotFound(_ id: String) -> FakeGraphQLError {
+        FakeGraphQLError(message: "Service not found: \(id)")
+    }
+}
+
+/// The answers to each operation, by operation name, on the in-memory world.
+extension FakeWorld {
+    /// Largest page the fake serves, like Railway's connections.
+    static let maxPageSize = 500
+
+    mutating func answer(_ operation: String, _ variables: JSONValue,
+                         emptyEnvironment: Bool) throws -> JSONValue {
+        let v = variables
+        switch operation {
+        case "EnvironmentServices":
+            return try environmentServices(projectId: v.required("projectId"),
+                                           environmentId: v.required("environmentId"),
+                                           first: v["first"]?.int, after: v["after"]?.string,
+                                           empty: emptyEnvironment)
+        case "ServiceCreate":
+            // With a `repo` (the reference create-from-repo document) the build starts at
+            // once, before any root directory can be set: a wasted build.
+            let names: [String] = if case .object(let vars)? = v["variables"] { vars.keys.sorted() } else { [] }
+            let id = addService(name: v["name"]?.string ?? "service", projectId: try v.required("projectId"),
+                                environmentId: v["environmentId"]?.string ?? "", variableNames: names)
+            if let repo = v["repo"]?.string, let index = index(of: id) {
+                services[index].repo = repo
+                services[index].branch = v["branch"]?.string
+                services[index].branchTriggerConnected = true
+                _ = startBuild(at: index)
+            }
+            return ["serviceCreate": ["id": .string(id), "name": .string(services[index(of: id)!].name)]]
+        case "ServiceInstanceConfigure":
+            let index = try existing(v.required("serviceId"))
+            services[index].rootDirectory = try v.required("rootDirectory")
+            services[index].sleepApplication = false
+            return ["serviceInstanceUpdate": true]
+        case "ServiceDomainCreate":
+            let index = try existing(v.required("serviceId"))
+            let domain = "\(services[index].name)-\(services[index].domains.count + 1).up.railway.app"
+            services[index].domains.append(domain)
+            return ["serviceDomainCreate": ["id": .string(makeId("dom")), "domain": .string(domain),
+                                            "targetPort": v["targetPort"] ?? .null]]
+        case "ServiceConnect":
+            let index = try existing(v.required("id"))
+            services[index].repo = try v.required("repo")
+            services[index].branch = v["branch"]?.string
+            services[index].branchTriggerConnected = true
+            if services[index].rootDirectory == nil { connectedWithoutRootDirectory.append(services[index].id) }
+            _ = startBuild(at: index)
+            return ["serviceConnect": ["id": .string(services[index].id)]]
+        case "ServiceInstanceDeploy":
+            let index = try existing(v.required("serviceId"))
+            guard services[index].repo != nil else {
+                throw FakeGraphQLError(message: "Service has no source to deploy")
+            }
+            return ["serviceInstanceDeployV2": .string(startBuild(at: index))]
+        case "ServiceDisconnect":
+            // Removes the branch trigger; the build in flight continues.
+            let index = try existing(v.required("id"))
+            services[index].branchTriggerConnected = false
+            return ["serviceDisconnect": ["id": .string(services[index].id)]]
+        case "ServiceDelete":
+            services.remove(at: try existing(v.required("id")))
+            return ["serviceDelete": true]
+        case "ServiceRename":
+            let index = try existing(v.required("id"))
+            services[index].name = try v.required("name")
+            return ["serviceUpdate": ["id": .string(services[index].id), "name": .string(services[index].name)]]
+        default:
+            throw FakeGraphQLError(message: "the fake does not implement operation \(operation)")
+        }
+    }
+
+    private func existing(_ id: String) throws -> Int {
+        guard let index = index(of: id) else { throw FakeGraphQLError.serviceNotFound(id) }
+        return index
+    }
+
+    private func environmentServices(projectId: String, environmentId: String, first: Int?,
+                                     after: String?, empty: Bool) throws -> JSONValue {
+        let all = empty ? [] : services.filter { $0.projectId == projectId && $0.environmentId == environmentId }
+        let start = try after.map { cursor in
+            guard let offset = Int(cursor), offset >= 0 else {
+                throw FakeGraphQLError(message: "invalid cursor \(cursor)")
+            }
+            return offset
+        } ?? 0
+        let end = min(all.count, start + min(first ?? 100, Self.maxPageSize))
+        let page = start < end ? Array(all[start..<end]) : []
+        let edges: [JSONValue] = page.map { service in
+            let latest: JSONValue = service.deployments.last.map {
+                ["id": .string($0.id), "status": .string(status(of: $0))]
+            } ?? .null
+            return ["node": [
+                "serviceId": .string(service.id),
+                "serviceName": .string(service.name),
+                "createdAt": .string(service.createdAt.formatted(.iso8601)),
+                "latestDeployment": latest,
+                "domains": ["serviceDomains": .array(service.domains.map { ["domain": .string($0)] })],
+            ]]
+        }
+        return ["environment": [
+            "id": .string(environmentId),
+            "serviceInstances": [
+                "edges": .array(edges),
+                "pageInfo": ["hasNextPage": .bool(end < all.count), "endCursor": end > start ? .string(String(end)) : .null],
+            ],
+        ]]
+    }
+}
+
+extension JSONValue {
+    func required(_ key: String) throws -> String {
+        guard let value = self[key]?.string else {
+            throw FakeGraphQLError(message: "Variable \"$\(key)\" of required type \"String!\" was not provided.")
+        }
+        return value
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// How long a fake deployment spends in each phase, on the fake's clock.
+public struct FakePhaseDurations: Sendable {
+    public var queued: Duration
+    public var building: Duration
+    public var deploying: Duration
+
+    public init(queued: Duration = .seconds(5), building: Duration = .seconds(60),
+                deploying: Duration = .seconds(15)) {
+        self.queued = queued
+        self.building = building
+        self.deploying = deploying
+    }
+}
+
+/// One service as the fake keeps it.
+public struct FakeService: Sendable {
+    public var id: String
+    public var name: String
+    public var projectId: String
+    public var environmentId: String
+    public var createdAt: Date
+    public var rootDirectory: String?
+    /// nil until configured; the project's documents always set it to false.
+    public var sleepApplication: Bool?
+    public var repo: String?
+    public var branch: String?
+    /// Connected to its branch: a push to the branch redeploys it.
+    public var branchTriggerConnected: Bool
+    public var variableNames: [String]
+    public var domains: [String]
+    public var deployments: [FakeDeployment]
+}
+
+public struct FakeDeployment: Sendable {
+    public var id: String
+    /// On the fake clock.
+    public var startedAt: Duration
+    /// Decided when the build starts: it will end FAILED instead of DEPLOYING.
+    public var fails: Bool
+
+    func status(at now: Duration, phases: FakePhaseDurations) -> String {
+        let elapsed = now - startedAt
+        if elapsed < phases.queued { return "QUEUED" }
+        if elapsed < phases.queued + phases.building { return "BUILDING" }
+        if fails { return "FAILED" }
+        if elapsed < phases.queued + phases.building + phases.deploying { return "DEPLOYING" }
+        return "SUCCESS"
+    }
+}
+
+/// The in-memory Railway: services, deployments, and the build accounting tests read.
+struct FakeWorld {
+    var phases: FakePhaseDurations
+    let epoch: Date
+    /// The fake clock, advanced only by `advance(by:)`.
+    var now: Duration = .zero
+    /// Creation order, so pages are stable.
+    var services: [FakeService] = []
+    var buildsStarted = 0
+    /// Builds started while the service had no root directory: built the wrong thing.
+    var wastedBuilds = 0
+    /// Services connected to a repo while they had no root directory.
+    var connectedWithoutRootDirectory: [String] = []
+    var failNextBuilds = 0
+    var failBuildsWhere: (@Sendable (String) -> Bool)?
+    private var nextId = 0
+
+    init(phases: FakePhaseDurations, epoch: Date) {
+        self.phases = phases
+        self.epoch = epoch
+    }
+
+    mutating func makeId(_ kind: String) -> String {
+        nextId += 1
+        return String(format: "%@-%08x-0000-4000-8000-%012x", kind, nextId, nextId)
+    }
+
+    func index(of id: String) -> Int? {
+        services.firstIndex { $0.id == id }
+    }
+
+    mutating func addService(name: String, projectId: String, environmentId: String,
+                             variableNames: [String]) -> String {
+        let id = makeId("svc")
+        services.append(FakeService(
+            id: id, name: name, projectId: projectId, environmentId: environmentId,
+            createdAt: epoch.addingTimeInterval(seconds(now)), rootDirectory: nil,
+            sleepApplication: nil, repo: nil, branch: nil, branchTriggerConnected: false,
+            variableNames: variableNames, domains: [], deployments: []))
+        return id
+    }
+
+    /// Starts a build of the service's current source; returns the deployment id.
+    mutating func startBuild(at index: Int) -> String {
+        let service = services[index]
+        buildsStarted += 1
+        if service.rootDirectory == nil { wastedBuilds += 1 }
+        var fails = failBuildsWhere?(service.name) ?? false
+        if failNextBuilds > 0 {
+            failNextBuilds -= 1
+            fails = true
+        }
+        let id = makeId("dep")
+        services[index].deployments.append(FakeDeployment(id: id, startedAt: now, fails: fails))
+        return id
+    }
+
+    /// A push to `repo`@`branch`: services still connected to it redeploy.
+    mutating func push(repo: String, branch: String) -> Int {
+        let targets = services.indices.filter {
+            services[$0].branchTriggerConnected && services[$0].repo == repo && services[$0].branch == branch
+        }
+        for index in targets { _ = startBuild(at: index) }
+        return targets.count
+    }
+
+    func status(of deployment: FakeDeployment) -> String {
+        deployment.status(at: now, phases: phases)
+    }
+
+    private func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

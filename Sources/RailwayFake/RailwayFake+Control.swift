@@ -1,0 +1,77 @@
+import Foundation
+
+/// What tests do to the fake world, and what they read from it.
+extension RailwayFake {
+    // MARK: World
+
+    /// Adds services directly (no calls, no builds), e.g. to list a large environment.
+    @discardableResult
+    public func addServices(count: Int, namePrefix: String, projectId: String, environmentId: String) -> [String] {
+        (0..<count).map { i in
+            world.addService(name: "\(namePrefix)-\(i)", projectId: projectId,
+                             environmentId: environmentId, variableNames: [])
+        }
+    }
+
+    public func services(projectId: String, environmentId: String) -> [FakeService] {
+        world.services.filter { $0.projectId == projectId && $0.environmentId == environmentId }
+    }
+
+    public func service(id: String) -> FakeService? {
+        world.index(of: id).map { world.services[$0] }
+    }
+
+    /// Moves the fake clock: deployments advance QUEUED → BUILDING → DEPLOYING → SUCCESS.
+    public func advance(by duration: Duration) {
+        world.now += duration
+    }
+
+    public func failNextBuilds(_ count: Int) {
+        world.failNextBuilds += count
+    }
+
+    /// Builds of services whose name matches end FAILED.
+    public func failBuilds(where predicate: @escaping @Sendable (String) -> Bool) {
+        world.failBuildsWhere = predicate
+    }
+
+    /// A push to the branch: services still connected to it redeploy. Returns how many.
+    @discardableResult
+    public func pushToBranch(repo: String, branch: String) -> Int {
+        world.push(repo: repo, branch: branch)
+    }
+
+    /// Builds started for the service, however they were started.
+    public func deployCount(serviceId: String) -> Int {
+        world.index(of: serviceId).map { world.services[$0].deployments.count } ?? 0
+    }
+
+    public var buildsStarted: Int { world.buildsStarted }
+    /// Builds started before the service's root directory was set.
+    public var wastedBuilds: Int { world.wastedBuilds }
+    /// Services connected to a repo while they had no root directory.
+    public var connectedWithoutRootDirectory: [String] { world.connectedWithoutRootDirectory }
+
+    // MARK: Faults
+
+    /// The next `times` matching calls (of `operation`, or any) answer with `fault`.
+    public func inject(_ fault: FakeFault, operation: String? = nil, times: Int = 1) {
+        faults.inject(fault, operation: operation, times: times)
+    }
+
+    /// A seeded pseudo-random share of matching calls answer with `fault`.
+    public func inject(_ fault: FakeFault, operation: String? = nil, probability: Double, seed: UInt64 = 1) {
+        faults.inject(fault, operation: operation, probability: probability, seed: seed)
+    }
+
+    public func clearFaults() {
+        faults.clear()
+    }
+
+    // MARK: Call log
+
+    /// Calls that reached an operation (authorized, accepted document), by name.
+    public func calls(of operation: String) -> Int {
+        calls.filter { $0.operationName == operation }.count
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Controller
+import Foundation
+import Observers
+
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Run one tick against the live platform: observe, plan, show, apply.",
+        discussion: """
+        With --plan FILE (from `poolctl plan --save FILE`), applies exactly that plan, and refuses
+        it when the pool changed since it was made. Exit 0 when every action succeeded, 1 otherwise.
+        """)
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: "A plan saved by `poolctl plan --save`.")
+    var plan: String?
+
+    @Flag(help: "Apply without asking.")
+    var yes = false
+
+    func run() async throws {
+        do {
+            try await apply()
+        } catch let error as CLIError {
+            Output.error("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    func apply() async throws {
+        let context = try await PoolContext.make(options: options, logger: Log.make("apply"))
+        defer { Task { await context.close() } }
+        let renderer = PlanRenderer(color: Output.stdoutIsTerminal)
+        let result: TickResult
+        if let plan {
+            guard let data = FileManager.default.contents(atPath: plan) else { throw CLIError("\(plan): cannot read the plan file") }
+            let saved: SavedPlan
+            do { saved = try PoolJSON.decoder().decode(SavedPlan.self, from: data) }
+            catch { throw CLIError("\(plan): not a saved plan: \(PoolJSON.describe(error))") }
+            print(renderer.render(saved.plan), terminator: "")
+            guard saved.plan.hasChanges else { return }
+            try confirm()
+            do { result = try await context.reconciler.apply(saved: saved) }
+            catch { throw CLIError("\(error)") }
+        } else {
+            let (_, preview) = await context.reconciler.plan()
+            print(renderer.render(preview), terminator: "")
+            guard preview.hasChanges else { return }
+            try confirm()
+            result = await context.reconciler.tick()
+        }
+        for r in result.results {
+            switch r.outcome {
+            case .ok: print("  ok       \(r.action.kind.rawValue) \(r.action.name ?? r.action.instanceId)")
+            case .failed(let e): print("  FAILED   \(r.action.kind.rawValue) \(r.action.name ?? r.action.instanceId): \(e)")
+            case .refused(let why): print("  REFUSED  \(r.action.kind.rawValue) \(r.action.name ?? r.action.instanceId): \(why)")
+            }
+        }
+        print("Apply complete: \(result.results.filter(\.ok).count) applied, \(result.failed) failed.")
+        if result.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Terraform's rule: only "yes" applies; without a terminal, only --yes does.
+    func confirm() throws {
+        if yes { return }
+        guard isatty(STDIN_FILENO) == 1 else { throw CLIError("not applying without confirmation: pass --yes (no terminal to ask on)") }
+        print("\nApply these actions? Only 'yes' will be accepted: ", terminator: "")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else { throw CLIError("apply cancelled") }
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Apply the store's schema migrations (DATABASE_URL, or the SQLite file).")
+
+    @Option(help: "SQLite file used when DATABASE_URL is not set.")
+    var sqlite = ProcessInfo.processInfo.environment["POOL_SQLITE_PATH"] ?? "pool.sqlite"
+
+    func run() async throws {
+        let logger = Log.make("migrate")
+        do {
+            let store = try makeStoreFromEnvironment(sqlitePath: sqlite, logger: logger)
+            let applied = try await store.migrate()
+            await store.close()
+            print(applied.isEmpty ? "Schema up to date." : "Applied: \(applied.joined(separator: ", "))")
+        } catch {
+            Output.error("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Controller
+import Foundation
+import Logging
+import Observers
+import Railway
+import Spec
+import Store
+
+/// Everything a command that touches the live pool needs, built from the spec and the
+/// process environment (DATABASE_URL, POOL_SQLITE_PATH, RAILWAY_*, POOL_API_KEY).
+struct PoolContext {
+    let spec: EnvironmentSpec
+    let store: any PoolStore
+    let platform: any Platform
+    let reconciler: Reconciler
+    let logger: Logger
+
+    static func make(options: SpecOptions, logger: Logger,
+                     environment env: [String: String] = ProcessInfo.processInfo.environment) async throws -> PoolContext {
+        guard let name = options.env else { throw CLIError("needs --env NAME: the environment of \(options.spec) to use") }
+        let spec: EnvironmentSpec
+        do {
+            spec = try SpecLoader(processEnvironment: env).load(path: options.spec, environment: name).environment!
+        } catch {
+            throw CLIError(error.description)
+        }
+        if spec.platform == .railway, (env["POOL_API_KEY"] ?? "").isEmpty {
+            throw CLIError("POOL_API_KEY is not set: instances are created with it and probed with it (an instance without a key accepts any caller)")
+        }
+        let platform = try makePlatform(spec, env: env)
+        let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
+        _ = try await store.migrate()
+        let blueprint = Blueprints(spec: spec, environment: env)
+        let observer = Observer(platform: platform, store: store, prober: nil, prefix: spec.prefix,
+                                revision: spec.revision.hex, scheme: spec.instanceScheme)
+        let executor = Executor(platform: platform, store: store, prefix: spec.prefix, revision: spec.revision.hex,
+                                logger: logger, blueprint: blueprint.make)
+        return PoolContext(spec: spec, store: store, platform: platform,
+                           reconciler: Reconciler(spec: spec, observer: observer, executor: executor, logger: logger),
+                           logger: logger)
+    }
+
+    static func makePlatform(_ spec: EnvironmentSpec, env: [String: String]) throws -> any Platform {
+        switch spec.platform {
+        case .railway:
+            guard let project = spec.railwayProjectId, let environment = spec.railwayEnvironmentId else {
+                throw CLIError("environment \(spec.name) needs railway.projectId and railway.environmentId")
+            }
+            do {
+                let config = try RailwayConfig.fromEnvironment(env, projectId: project, environmentId: environment)
+                return RailwayPlatform(client: RailwayClient(config: config))
+            } catch {
+                throw CLIError("\(error)")
+            }
+        case .local:
+            throw CLIError("environment \(spec.name) uses the local platform, which `poolctl serve` runs; plan and apply need platform: railway")
+        }
+    }
+
+    func close() async { await store.close() }
+}
+
+/// Instance blueprints from the spec: the spec's variables plus the ones every instance
+/// needs (XMTP env, OpenClaw ref, pool key, port).
+struct Blueprints: Sendable {
+    let spec: EnvironmentSpec
+    let environment: [String: String]
+
+    func make(name: String) -> InstanceBlueprint {
+        var variables = spec.variables
+        variables["XMTP_ENV"] = spec.xmtpEnv.rawValue
+        variables["OPENCLAW_GIT_REF"] = spec.openclawRef
+        variables["PORT"] = String(spec.instancePort)
+        if let key = environment["POOL_API_KEY"], !key.isEmpty { variables["POOL_API_KEY"] = key }
+        return InstanceBlueprint(name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
+                                 variables: variables, port: spec.instancePort)
+    }
+}
+
+/// A message for the operator, printed to stderr with exit 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The store DATABASE_URL names, or the SQLite file.
+func makeStoreFromEnvironment(sqlitePath: String, logger: Logger,
+                              environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> any PoolStore {
+    try makeStore(databaseURL: env["DATABASE_URL"], sqlitePath: sqlitePath, logger: logger)
+}
