@@ -1,0 +1,176 @@
+import Foundation
+import Observers
+import Railway
+import RailwayFake
+import Store
+import Testing
+@testable import Controller
+
+/// Full ticks against the fake Railway with the real client, executor and a SQLite store.
+@Suite struct ReconcileTests {
+    @Test func fromAnEmptyEnvironmentToMinIdleThenOneCallPerSteadyTick() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec()) { w in
+            let r = w.reconciler()
+            let first = await r.tick()
+            #expect(first.results.count == 3 && first.failed == 0, "\(first.results)")
+            #expect(await w.poolServices().count == 3)
+            // Each create: 5 calls, one build, nothing wasted; one list call for the tick.
+            for op in ["ServiceCreate", "ServiceInstanceConfigure", "ServiceDomainCreate", "ServiceConnect", "ServiceDisconnect"] {
+                #expect(await w.fake.calls(of: op) == 3, "\(op)")
+            }
+            #expect(await w.fake.calls(of: "EnvironmentServices") == 1)
+            #expect(await w.fake.buildsStarted == 3)
+            #expect(await w.fake.wastedBuilds == 0)
+            let records = try await w.store.instances()
+            #expect(records.count == 3 && records.allSatisfy { $0.createStep == .pinned && $0.serviceId != nil })
+
+            await w.advance(.seconds(90))
+            let marking = await r.tick()
+            #expect(marking.plan.actions.map(\.kind) == [.mark, .mark, .mark])
+            let marked = try await w.store.instances()
+            #expect(marked.allSatisfy { $0.marked == .idle })
+
+            let before = await w.fake.calls.count
+            let steady = await r.tick()
+            #expect(!steady.plan.hasChanges)
+            #expect(await w.fake.calls.count - before == 1, "a steady tick makes exactly one Railway call")
+        }
+    }
+
+    @Test func aPushToTheBranchRedeploysNoInstance() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec()) { w in
+            #expect(await w.converge(w.reconciler(), idle: 3) != nil)
+            #expect(await w.fake.pushToBranch(repo: "example/agents", branch: "main") == 0)
+            for s in await w.poolServices() { #expect(await w.fake.deployCount(serviceId: s.id) == 1) }
+        }
+    }
+
+    @Test func failingBuildsBackOffThenProbeAfterTheCooldown() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec()) { w in
+            await w.fake.failBuilds { _ in true }
+            let r = w.reconciler()
+            var notes: [String] = []
+            for _ in 0..<6 {
+                let t = await r.tick()
+                notes += t.plan.notes
+                await w.advance(.seconds(90))
+            }
+            // 3, then 3 more (3 failures < 5), then nothing: 6 failures.
+            #expect(await w.fake.buildsStarted == 6)
+            #expect(notes.contains { $0.hasPrefix("not progressing: 6 consecutive failed builds") })
+            let failures = try await w.store.consecutiveBuildFailures(revision: w.spec.revision.hex)
+            #expect(failures == 6)
+            // After the cooldown (15m doubled once), exactly one probe build.
+            await w.advance(.seconds(30 * 60))
+            _ = await r.tick()
+            #expect(await w.fake.buildsStarted == 7)
+        }
+    }
+
+    /// A process killed at any point of the create sequence: the next process converges
+    /// with no duplicate service, no leaked service and no second build.
+    @Test(arguments: 0...5)
+    func aCrashAtAnyCreateStepConverges(afterCall: Int) async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 1, maxTotal: 3, pacing: 1)) { w in
+            let crashing = CrashingPlatform(RailwayPlatformFactory.make(w), afterCall: afterCall)
+            let dying = await w.reconciler(platform: crashing).tick()
+            #expect(dying.failed == 1)
+            // A fresh process: new reconciler, same store, same Railway.
+            let ticks = await w.converge(w.reconciler(seed: 99), idle: 1)
+            #expect(ticks != nil, "no convergence after a crash at call \(afterCall)")
+            let services = await w.poolServices()
+            #expect(services.count == 1, "services: \(services.map(\.name))")
+            #expect(await w.fake.buildsStarted == 1)
+            #expect(await w.fake.wastedBuilds == 0)
+            let records = try await w.store.instances()
+            #expect(records.count == 1)
+            #expect(records.first?.serviceId == services.first?.id)
+            #expect(records.first?.createStep == .pinned)
+            #expect(services.first?.branchTriggerConnected == false, "pinned: a push must not redeploy it")
+        }
+    }
+
+    @Test func a429StormIsABlindTickThatDeletesNothingAndHonoursRetryAfter() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 2) != nil)
+            await w.fake.failBuilds { _ in true }
+            await w.fake.inject(.rateLimited(retryAfterSeconds: 7), operation: "EnvironmentServices", times: 50)
+            for _ in 0..<3 {
+                let t = await r.tick()
+                #expect(!t.observed.complete)
+                #expect(t.plan.actions.isEmpty)
+            }
+            #expect(await w.poolServices().count == 2)
+            #expect(await w.fake.calls(of: "ServiceDelete") == 0)
+            #expect(await w.fake.calls(of: "ServiceCreate") == 2)
+            #expect(w.retryWaits.all.contains(.seconds(7)), "Retry-After honoured: \(w.retryWaits.all)")
+            await w.fake.clearFaults()
+            #expect(await !r.tick().plan.hasChanges)
+        }
+    }
+
+    @Test func anEmptyListingIsBelievedOnlyTwice() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 2) != nil)
+            await w.fake.inject(.emptyEnvironment, times: 1)
+            let blind = await r.tick()
+            #expect(!blind.observed.complete && blind.plan.actions.isEmpty)
+            #expect(await !r.tick().plan.hasChanges)
+            #expect(await w.fake.calls(of: "ServiceCreate") == 2)
+        }
+    }
+
+    @Test func pagingPastFiveHundredAndForeignServicesNeverTouched() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            let foreign = await w.fake.addServices(count: 1_203, namePrefix: "seeded", projectId: "project-1", environmentId: "environment-1")
+            let r = w.reconciler()
+            let t = await r.tick()
+            #expect(t.observed.instances.count == 1_203)
+            #expect(await w.fake.calls(of: "EnvironmentServices") == 3)
+            #expect(t.results.allSatisfy { $0.action.kind == .create })
+            #expect(await w.converge(r, idle: 2) != nil)
+            let left = await w.fake.services(projectId: "project-1", environmentId: "environment-1").map(\.id)
+            #expect(Set(foreign).isSubset(of: Set(left)))
+            #expect(await w.fake.calls(of: "ServiceDelete") == 0)
+            #expect(await w.fake.calls(of: "ServiceRename") == 0)
+        }
+    }
+
+    @Test func aSavedPlanAppliesOnlyToTheWorldItWasMadeFor() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 1)) { w in
+            let r = w.reconciler()
+            let (observed, plan) = await r.plan()
+            let saved = SavedPlan(plan: plan, observed: observed, savedAt: w.clock.now)
+            // The world moves: someone else creates an instance first.
+            _ = await w.reconciler(seed: 5).tick()
+            await #expect(throws: SavedPlan.Rejection.self) { try await r.apply(saved: saved) }
+            #expect(await w.poolServices().count == 1)
+
+            let (o2, p2) = await r.plan()
+            await w.advance(.seconds(90))
+            let fresh = SavedPlan(plan: p2, observed: o2, savedAt: w.clock.now)
+            // Time passed and a build finished: the world changed again.
+            await #expect(throws: SavedPlan.Rejection.self) { try await r.apply(saved: fresh) }
+            let (o3, p3) = await r.plan()
+            let applied = try await r.apply(saved: SavedPlan(plan: p3, observed: o3, savedAt: w.clock.now))
+            #expect(applied.results.map(\.action) == p3.actions)
+        }
+    }
+
+    @Test func everyActionIsRecordedAsAnEvent() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            let t = await w.reconciler().tick()
+            let events = try await w.store.events(limit: 10, before: nil)
+            #expect(events.count == t.results.count)
+            #expect(events.allSatisfy { $0.kind == "create" && $0.outcome == "ok" })
+        }
+    }
+}
+
+enum RailwayPlatformFactory {
+    static func make(_ w: ReconcileWorld) -> any Platform {
+        RailwayPlatform(client: w.client())
+    }
+}
