@@ -80,6 +80,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs the built poolctl binary as an operator would.
-        .testTarget(name: "CLITests", dependencies: ["poolctl"]),
+        .testTarget(name: "CLITests", dependencies: ["poolctl", "RailwayFake"]),
     ]
 )

@@ -99,7 +99,7 @@ public actor Reconciler {
 
     func log(_ t: TickResult) {
         let counts = t.plan.counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        var line = "tick: \(counts.joined(separator: " ")); planned \(t.plan.actions.count), applied \(t.results.filter(\.ok).count), failed \(t.failed)"
+        var line = "tick: \(counts.isEmpty ? "no instances" : counts.joined(separator: " ")); planned \(t.plan.actions.count), applied \(t.results.filter(\.ok).count), failed \(t.failed)"
         if !t.observed.complete { line += "; blind: \(t.observed.incompleteReason ?? "")" }
         for n in t.plan.notes where t.observed.complete { line += "; note: \(n)" }
         if t.failed > 0 || !t.observed.complete { logger.warning("\(line)") } else { logger.info("\(line)") }

@@ -30,8 +30,17 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func apply() async throws {
-        let context = try await PoolContext.make(options: options, logger: Log.make("apply"))
-        defer { Task { await context.close() } }
+        let context = try await PoolContext.make(options: options, logger: Log.make("apply"), migrate: true)
+        do {
+            try await apply(context)
+        } catch {
+            await context.close()
+            throw error
+        }
+        await context.close()
+    }
+
+    func apply(_ context: PoolContext) async throws {
         let renderer = PlanRenderer(color: Output.stdoutIsTerminal)
         let result: TickResult
         if let plan {
@@ -45,8 +54,11 @@ struct ApplyCommand: AsyncParsableCommand {
             do { result = try await context.reconciler.apply(saved: saved) }
             catch { throw CLIError("\(error)") }
         } else {
-            let (_, preview) = await context.reconciler.plan()
+            let (observed, preview) = await context.reconciler.plan()
             print(renderer.render(preview), terminator: "")
+            guard observed.complete else {
+                throw CLIError("the observation was incomplete (\(observed.incompleteReason ?? "unknown reason")); nothing applied")
+            }
             guard preview.hasChanges else { return }
             try confirm()
             result = await context.reconciler.tick()

@@ -67,7 +67,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     /// Observes the live platform read-only and plans: the dry run for CI.
     func planLive(at: Date) async throws {
-        let context = try await PoolContext.make(options: options, logger: Log.make("plan"))
+        let context = try await PoolContext.make(options: options, logger: Log.make("plan"), migrate: false)
         let (observed, plan) = await context.reconciler.plan()
         await context.close()
         if let save {
@@ -76,6 +76,11 @@ struct PlanCommand: AsyncParsableCommand {
             Output.error("plan saved to \(save); apply it with: poolctl apply --env \(plan.environment) --plan \(save)")
         }
         try output(plan)
+        // CI must not read "no changes" into a plan made blind.
+        if !observed.complete {
+            Output.error("error: the observation was incomplete (\(observed.incompleteReason ?? "unknown reason")); this plan cannot be trusted")
+            throw ExitCode(1)
+        }
     }
 
     func output(_ plan: Plan) throws {

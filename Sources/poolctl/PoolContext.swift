@@ -15,7 +15,8 @@ struct PoolContext {
     let reconciler: Reconciler
     let logger: Logger
 
-    static func make(options: SpecOptions, logger: Logger,
+    /// `migrate`: apply the store's migrations first (apply, serve); a read-only plan does not.
+    static func make(options: SpecOptions, logger: Logger, migrate: Bool,
                      environment env: [String: String] = ProcessInfo.processInfo.environment) async throws -> PoolContext {
         guard let name = options.env else { throw CLIError("needs --env NAME: the environment of \(options.spec) to use") }
         let spec: EnvironmentSpec
@@ -29,7 +30,7 @@ struct PoolContext {
         }
         let platform = try makePlatform(spec, env: env)
         let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
-        _ = try await store.migrate()
+        if migrate { _ = try await store.migrate() }
         let blueprint = Blueprints(spec: spec, environment: env)
         let observer = Observer(platform: platform, store: store, prober: nil, prefix: spec.prefix,
                                 revision: spec.revision.hex, scheme: spec.instanceScheme)

@@ -26,11 +26,22 @@ struct Poolctl {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        p.standardInput = FileHandle.nullDevice
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// The same, off Swift's cooperative threads: a test that also serves something
+    /// in-process (a fake Railway) must not block the threads that server runs on.
+    static func runDetached(_ args: [String], env: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try run(args, env: env) })
+            }
+        }
     }
 
     static func temp(_ name: String, _ text: String) throws -> String {

@@ -23,6 +23,9 @@ struct AlwaysReady: StatusProber {
     }
 }
 
+/// Tests log nowhere: assertions, not output, say what happened.
+let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
 /// A fake Railway, a real SQLite store and the real client, executor and reconciler.
 struct ReconcileWorld {
     static let token = "acct-token-e2e-51c0"
@@ -60,7 +63,7 @@ struct ReconcileWorld {
         let fake = try RailwayFake(configuration: .init(accountTokens: [token], epoch: epoch))
         let url = try await fake.start()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-\(UUID().uuidString).sqlite").path
-        let store = try SQLiteStore(path: path, logger: Logger(label: "test"))
+        let store = try SQLiteStore(path: path, logger: quiet)
         _ = try await store.migrate()
         let world = ReconcileWorld(fake: fake, url: url, store: store, spec: spec, clock: TestClock(epoch), retryWaits: RetryWaits())
         do { try await body(world) } catch {
@@ -89,12 +92,12 @@ struct ReconcileWorld {
         let observer = Observer(platform: platform, store: store, prober: AlwaysReady(), prefix: spec.prefix,
                                 revision: spec.revision.hex, scheme: spec.instanceScheme)
         let executor = Executor(platform: platform, store: store, prefix: spec.prefix, revision: spec.revision.hex,
-                                logger: Logger(label: "test"), clock: { clock.now }) { name in
+                                logger: quiet, clock: { clock.now }) { name in
             InstanceBlueprint(name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
                               variables: ["XMTP_ENV": "dev"], port: 8080)
         }
         let ids = IdSource(seed: seed)
-        return Reconciler(spec: spec, observer: observer, executor: executor, logger: Logger(label: "test"),
+        return Reconciler(spec: spec, observer: observer, executor: executor, logger: quiet,
                           clock: { clock.now }, newIds: { ids.next($0) })
     }
 

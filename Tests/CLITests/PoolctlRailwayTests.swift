@@ -1,0 +1,83 @@
+import Foundation
+import RailwayFake
+import Testing
+
+/// `poolctl plan`, `apply` and `migrate` as an operator runs them, against a fake Railway.
+@Suite struct PoolctlRailwayTests {
+    static let token = "acct-token-cli-8a2f"
+
+    let spec = """
+    minIdle: 2
+    maxTotal: 4
+    environments:
+      test:
+        railway: {projectId: project-1, environmentId: environment-1}
+        source: {repo: example/agents, branch: main, rootDirectory: agent}
+    """
+
+    func withFake(_ body: (_ env: [String: String], _ fake: RailwayFake, _ specPath: String) async throws -> Void) async throws {
+        let fake = try RailwayFake(configuration: .init(accountTokens: [Self.token], epoch: Date()))
+        let url = try await fake.start()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-railway-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let specPath = dir.appendingPathComponent("pool.yaml").path
+        try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": "pool-key-cli-s3cr3t",
+                   "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path]
+        do { try await body(env, fake, specPath) } catch { await fake.stop(); throw error }
+        await fake.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test func planSaveApplyAndRefuseAStalePlan() async throws {
+        try await withFake { env, fake, specPath in
+            let base = ["--spec", specPath, "--env", "test"]
+            // Before migrate, the store cannot be read: the plan is blind and says so.
+            let blind = try await Poolctl.runDetached(["plan"] + base + ["--detailed-exitcode"], env: env)
+            #expect(blind.status == 1)
+            #expect(blind.stderr.contains("observation was incomplete"))
+
+            #expect(try await Poolctl.runDetached(["migrate", "--sqlite", env["POOL_SQLITE_PATH"]!], env: env).stdout.contains("Applied: "))
+            let plan = try await Poolctl.runDetached(["plan"] + base + ["--detailed-exitcode"], env: env)
+            #expect(plan.status == 2, "\(plan.stderr)")
+            #expect(plan.stdout.components(separatedBy: "+ create").count - 1 == 2)
+            #expect(await fake.calls(of: "ServiceCreate") == 0, "plan is a dry run")
+
+            let saved = env["POOL_SQLITE_PATH"]! + ".plan.json"
+            #expect(try await Poolctl.runDetached(["plan"] + base + ["--save", saved], env: env).status == 0)
+            let apply = try await Poolctl.runDetached(["apply"] + base + ["--plan", saved, "--yes"], env: env)
+            #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+            #expect(apply.stdout.contains("Apply complete: 2 applied, 0 failed."))
+            #expect(await fake.services(projectId: "project-1", environmentId: "environment-1").count == 2)
+
+            // The same plan again: the world moved on, so it is refused and nothing happens.
+            let stale = try await Poolctl.runDetached(["apply"] + base + ["--plan", saved, "--yes"], env: env)
+            #expect(stale.status == 1)
+            #expect(stale.stderr.contains("the pool changed since the plan was made"))
+            #expect(await fake.calls(of: "ServiceCreate") == 2)
+
+            let after = try await Poolctl.runDetached(["plan"] + base + ["--detailed-exitcode"], env: env)
+            #expect(after.status == 0, "\(after.stdout)")
+            for r in [blind, plan, apply, stale, after] {
+                #expect(!(r.stdout + r.stderr).contains("s3cr3t") && !(r.stdout + r.stderr).contains(Self.token))
+            }
+        }
+    }
+
+    @Test func applyNeedsConfirmationAndCredentials() async throws {
+        try await withFake { env, _, specPath in
+            let base = ["--spec", specPath, "--env", "test"]
+            let unconfirmed = try await Poolctl.runDetached(["apply"] + base, env: env)
+            #expect(unconfirmed.status == 1, "\(unconfirmed.stdout)")
+            #expect(unconfirmed.stderr.contains("pass --yes"))
+            var noToken = env
+            noToken["RAILWAY_API_TOKEN"] = nil
+            let r = try await Poolctl.runDetached(["plan"] + base, env: noToken)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("RAILWAY_API_TOKEN"), "\(r.stderr)")
+            var noKey = env
+            noKey["POOL_API_KEY"] = nil
+            #expect(try await Poolctl.runDetached(["apply"] + base + ["--yes"], env: noKey).stderr.contains("POOL_API_KEY is not set"))
+        }
+    }
+}
