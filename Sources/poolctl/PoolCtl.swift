@@ -5,7 +5,7 @@ struct PoolCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poolctl",
         abstract: "Keeps a pool of pre-warmed agent instances: validate the spec, plan, apply, serve.",
-        subcommands: [Validate.self, PlanCommand.self, Bench.self])
+        subcommands: [Validate.self, PlanCommand.self, Bench.self, StandInAgentCommand.self])
 }
 
 /// Options every command that reads pool.yaml shares.
