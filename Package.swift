@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // pool.yaml: model, loading, defaults, overlay, interpolation, validation, revision.
@@ -51,6 +52,24 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // HTTP client for one agent instance: status probes and claim calls (agent-contract.md).
+        .target(name: "AgentClient", dependencies: [
+            "Observers",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // A fake agent instance speaking agent-contract.md, with injectable failure modes:
+        // the tests' fake and the local platform's instance process.
+        .target(name: "StandInAgent", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         // Classifier, pure planner, plan and rendering; observer, executor and the tick.
         .target(name: "Controller", dependencies: [
             "Spec", "Observers", "Store",
@@ -58,9 +77,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "poolctl", dependencies: [
-            "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake",
+            "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "SpecTests", dependencies: ["Spec"]),
         .testTarget(name: "StoreTests", dependencies: [
@@ -73,6 +93,14 @@ let package = Package(
             // Raw requests that the client would never send (unknown documents).
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // AgentClient against StandInAgent instances on loopback, over real HTTP.
+        .testTarget(name: "AgentTests", dependencies: [
+            "AgentClient", "StandInAgent", "Observers",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // One full tick against the fake Railway with a real store: the executor end to end.
         .testTarget(name: "ReconcileTests", dependencies: [

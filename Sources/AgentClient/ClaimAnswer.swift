@@ -1,0 +1,66 @@
+import Foundation
+
+/// Reads the answer of a claim call (agent-contract.md sections 3 and 4).
+enum ClaimAnswer {
+    /// The fields of a create or join answer, and of the plugin's error bodies.
+    private struct Body: Decodable {
+        var conversationId: String?
+        var inviteUrl: String?
+        var inviteSlug: String?
+        var status: String?
+        var error: String?
+        /// The Python runtime's error field.
+        var detail: String?
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            // A field of another JSON type counts as missing: `conversationId: 42` is no id.
+            func string(_ key: CodingKeys) -> String? { (try? c.decodeIfPresent(String.self, forKey: key)) ?? nil }
+            conversationId = string(.conversationId)
+            inviteUrl = string(.inviteUrl)
+            inviteSlug = string(.inviteSlug)
+            status = string(.status)
+            error = string(.error)
+            detail = string(.detail)
+        }
+
+        enum CodingKeys: String, CodingKey { case conversationId, inviteUrl, inviteSlug, status, error, detail }
+    }
+
+    /// The join answers that mean "asked, not yet accepted": old and new runtime spellings.
+    static let waitingStatuses: Set<String> = ["waiting_for_acceptance", "pending_acceptance"]
+
+    /// - Parameter secret: removed from any message the instance sends back, so an error
+    ///   description can be logged whatever the instance put in it.
+    static func classify(_ result: Result<AgentAnswer, ExchangeFailure>,
+                         redacting secret: String) -> Result<ClaimedConversation, ClaimCallError> {
+        let answer: AgentAnswer
+        switch result {
+        case .failure(.timeout): return .failure(.timeout)
+        case .failure(.transport(let reason)): return .failure(.transport(reason))
+        case .success(let a): answer = a
+        }
+        let body = answer.isJSON ? try? JSONDecoder().decode(Body.self, from: Data(answer.body.readableBytesView)) : nil
+        switch answer.status {
+        case 200..<300: break
+        case 401: return .failure(.unauthorized)
+        case 409: return .failure(.conflict)
+        default:
+            let message = (body?.error ?? body?.detail).map { redact($0, secret) }
+            return .failure(.server(status: answer.status, message: message))
+        }
+        guard answer.isJSON else { return .failure(.notJSON(answer.contentTypeDescription)) }
+        guard let body else { return .failure(.notJSON("malformed JSON")) }
+        if let status = body.status, waitingStatuses.contains(status) {
+            return .failure(.waitingForAcceptance(status))
+        }
+        guard let id = body.conversationId, !id.isEmpty else { return .failure(.missingConversationId) }
+        return .success(ClaimedConversation(conversationId: id, inviteUrl: body.inviteUrl, inviteSlug: body.inviteSlug))
+    }
+
+    /// Messages are for people: capped, and never carrying the key.
+    private static func redact(_ message: String, _ secret: String) -> String {
+        let clean = secret.isEmpty ? message : message.replacingOccurrences(of: secret, with: "<redacted>")
+        return clean.count > 200 ? String(clean.prefix(200)) + "…" : clean
+    }
+}

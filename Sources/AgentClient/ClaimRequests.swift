@@ -1,0 +1,34 @@
+/// Body of `POST /convos/conversation`: the pool's usual fields (agent-contract.md section 3).
+public struct CreateConversationRequest: Encodable, Sendable, Equatable {
+    /// Conversation name.
+    public var name: String
+    /// The agent's display name in the conversation.
+    public var profileName: String
+    /// XMTP network: `dev` or `production`, the pool's own.
+    public var env: String
+    /// Replaces the agent's operator instructions when not blank.
+    public var instructions: String
+
+    public init(name: String, profileName: String, env: String, instructions: String) {
+        self.name = name
+        self.profileName = profileName
+        self.env = env
+        self.instructions = instructions
+    }
+}
+
+/// Body of `POST /convos/join` (agent-contract.md section 4).
+public struct JoinRequest: Encodable, Sendable, Equatable {
+    /// The user's invite link (or bare slug), passed on as it came.
+    public var inviteUrl: String
+    public var profileName: String
+    public var env: String
+    public var instructions: String
+
+    public init(inviteUrl: String, profileName: String, env: String, instructions: String) {
+        self.inviteUrl = inviteUrl
+        self.profileName = profileName
+        self.env = env
+        self.instructions = instructions
+    }
+}

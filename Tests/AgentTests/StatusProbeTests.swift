@@ -1,0 +1,150 @@
+import AgentClient
+import Observers
+import StandInAgent
+import Testing
+
+/// `probe` against stand-ins: every kind of answer lands in its `ProbeResult`.
+@Suite(.timeLimit(.minutes(1))) struct StatusProbeTests {
+    let client = makeClient()
+
+    @Test func oldShapeUnbound() async throws {
+        try await withStandIn { _, url in
+            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
+        }
+    }
+
+    @Test func oldShapeBound() async throws {
+        try await withStandIn { agent, url in
+            let claimed = try await client.createConversation(baseURL: url, body: .sample).get()
+            #expect(await client.probe(baseURL: url)
+                == .status(AgentStatus(usable: true, conversationId: claimed.conversationId, streaming: true)))
+            #expect(agent.state.boundConversationId == claimed.conversationId)
+        }
+    }
+
+    @Test func newShapeUnboundIsCleanAndUsable() async throws {
+        try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { _, url in
+            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: true, conversationId: nil)))
+        }
+    }
+
+    @Test func newShapeBoundIsNotClean() async throws {
+        try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { _, url in
+            let claimed = try await client.join(baseURL: url, body: .sample).get()
+            #expect(await client.probe(baseURL: url)
+                == .status(AgentStatus(usable: false, conversationId: claimed.conversationId)))
+        }
+    }
+
+    @Test func newShapeAfterUnacceptedJoinIsDirtyWithoutConversation() async throws {
+        try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { agent, url in
+            agent.state.setFailure(.waitingForAcceptance, on: .join)
+            _ = await client.join(baseURL: url, body: .sample)
+            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: false, conversationId: nil)))
+        }
+    }
+
+    @Test(arguments: [StatusShape.old, .new])
+    func conversationItWasNeverGivenShows(shape: StatusShape) async throws {
+        try await withStandIn(.init(apiKey: testKey, statusShape: shape)) { agent, url in
+            agent.state.reportConversationWhileUnbound("0f3a9c2e7b5d41e8a6c4b2d0e9f8a7c6")
+            guard case .status(let status) = await client.probe(baseURL: url) else {
+                Issue.record("expected a status"); return
+            }
+            #expect(status.conversationId == "0f3a9c2e7b5d41e8a6c4b2d0e9f8a7c6")
+            #expect(agent.state.boundConversationId == nil)
+        }
+    }
+
+    @Test func htmlFallbackIsNotJSON() async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .html)) { _, url in
+            #expect(await client.probe(baseURL: url) == .notJSON("text/html; charset=utf-8"))
+        }
+    }
+
+    @Test func plainTextIsNotJSON() async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .plainText)) { _, url in
+            #expect(await client.probe(baseURL: url) == .notJSON("text/plain; charset=utf-8"))
+        }
+    }
+
+    @Test func malformedJSON() async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .malformedJSON)) { _, url in
+            #expect(await client.probe(baseURL: url) == .notJSON("malformed JSON"))
+        }
+    }
+
+    @Test func jsonWithoutStatusFieldsIsNotAStatus() async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .noConversationId)) { _, url in
+            #expect(await client.probe(baseURL: url) == .notJSON("JSON without ready or clean"))
+        }
+    }
+
+    @Test func wrongKeyIsUnauthorized() async throws {
+        try await withStandIn { _, url in
+            #expect(await makeClient(apiKey: "another-key").probe(baseURL: url) == .unauthorized)
+        }
+    }
+
+    @Test(arguments: [502, 503, 404])
+    func proxyErrorsAreUnreachable(code: Int) async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .proxyError(code))) { _, url in
+            #expect(await client.probe(baseURL: url) == .unreachable("HTTP \(code)"))
+        }
+    }
+
+    @Test func serverErrorIsUnreachable() async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .serverError)) { _, url in
+            #expect(await client.probe(baseURL: url) == .unreachable("HTTP 500"))
+        }
+    }
+
+    @Test func connectionRefusedIsUnreachable() async throws {
+        let url = try await withStandIn { _, url in url }
+        // The stand-in has stopped: nothing listens on its port any more.
+        #expect(await client.probe(baseURL: url) == .unreachable("connection refused"))
+    }
+
+    @Test func hangingInstanceIsUnreachableWithinTheTimeout() async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .hang)) { agent, url in
+            let (result, elapsed) = await seconds { await client.probe(baseURL: url, timeout: .milliseconds(500)) }
+            guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
+            #expect(reason.contains("timed out"))
+            #expect(elapsed >= 0.45 && elapsed < 1.0, "took \(elapsed) s for a 0.5 s timeout")
+            #expect(agent.state.calls(to: .status) == 1)
+        }
+    }
+
+    /// The HTTP client's own deadline ends when the headers arrive; the total timeout
+    /// must still hold while the body never comes.
+    @Test func stalledBodyIsUnreachableWithinTheTimeout() async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: .stallBody)) { _, url in
+            let (result, elapsed) = await seconds { await client.probe(baseURL: url, timeout: .milliseconds(500)) }
+            guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
+            #expect(reason.contains("timed out"))
+            #expect(elapsed >= 0.45 && elapsed < 1.0, "took \(elapsed) s for a 0.5 s timeout")
+        }
+    }
+
+    @Test func bootingInstanceIsUnreachableThenReady() async throws {
+        try await withStandIn(.init(apiKey: testKey, startupDelay: .seconds(1))) { _, url in
+            #expect(await client.probe(baseURL: url, timeout: .milliseconds(500)) == .unreachable("connection refused"))
+            try await Task.sleep(for: .milliseconds(1300))
+            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
+        }
+    }
+
+    @Test func bareHostGetsTheConfiguredScheme() async throws {
+        try await withStandIn { agent, _ in
+            #expect(await client.probe(baseURL: "127.0.0.1:\(agent.port!)/") == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
+        }
+    }
+}
+
+extension CreateConversationRequest {
+    static let sample = CreateConversationRequest(name: "Tokyo trip", profileName: "Planner", env: "dev", instructions: "Plan the trip.")
+}
+
+extension JoinRequest {
+    static let sample = JoinRequest(inviteUrl: "https://dev.convos.org/v2?i=abc", profileName: "Planner", env: "dev", instructions: "Plan the trip.")
+}
