@@ -107,6 +107,12 @@ let package = Package(
             "Controller", "Spec", "Observers", "Store", "Railway", "RailwayFake",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Claims: the claim service with real stores and stand-in agents over HTTP.
+        .testTarget(name: "ClaimTests", dependencies: [
+            "Controller", "Spec", "Observers", "Store", "AgentClient", "StandInAgent",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: ["poolctl", "RailwayFake"]),
     ]

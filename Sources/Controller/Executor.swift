@@ -89,7 +89,8 @@ public struct Executor: Sendable {
                 case .create: try await create(a, service: a.serviceId.flatMap { services[$0] })
                 case .delete: try await delete(a)
                 case .rename: try await platform.renameService(serviceId: a.serviceId!, to: a.name!)
-                case .mark: try await mark(a, conversationId: conversations[a.instanceId])
+                case .mark: try await mark(a, conversationId: conversations[a.instanceId],
+                                           domain: a.serviceId.flatMap { services[$0]?.domain })
                 }
                 outcome = .ok
             } catch let refusal as Refusal {
@@ -155,13 +156,13 @@ public struct Executor: Sendable {
         }
     }
 
-    func mark(_ a: PlanAction, conversationId: String?) async throws {
+    func mark(_ a: PlanAction, conversationId: String?, domain: String?) async throws {
         guard let to = a.toState else { return }
         if to == .adopted {
             try await store.adopt(instanceId: a.instanceId, serviceId: a.serviceId, conversationId: conversationId ?? "unknown", at: clock())
             return
         }
-        try await store.mark(instanceId: a.instanceId, serviceId: a.serviceId, state: to, at: clock())
+        try await store.mark(instanceId: a.instanceId, serviceId: a.serviceId, domain: domain, state: to, at: clock())
         // First healthy answer of a new instance: its build succeeded, the backoff resets.
         if to == .idle, a.fromState == nil || a.fromState == .provisioning,
            try await store.instance(id: a.instanceId)?.revision == revision {

@@ -2,11 +2,6 @@ import Foundation
 import Observers
 import Store
 
-/// Probes many instances' `/convos/status` at once (the agent client implements it).
-public protocol StatusProber: Sendable {
-    func probeAll(_ targets: [(id: String, baseURL: String)]) async -> [String: ProbeResult]
-}
-
 /// Gathers one tick's ObservedState: one platform listing, the store's records, and a
 /// status probe of every owned instance whose deployment succeeded. Never throws: a
 /// failure makes the observation incomplete (a blind tick), never a shorter list.

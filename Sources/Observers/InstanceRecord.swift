@@ -28,12 +28,15 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
     public var marked: InstanceState?
     /// Last time its status probe answered usable JSON.
     public var lastHealthyAt: Date?
+    /// Public host it is reached at, as last recorded (claims call it there).
+    public var domain: String?
 
     public init(instanceId: String, serviceId: String? = nil, revision: String? = nil,
                 createdAt: Date? = nil, createStep: CreateStep? = nil, claim: Claim = .none,
                 agentName: String? = nil, conversationId: String? = nil,
                 retiredReason: String? = nil, marked: InstanceState? = nil,
-                lastHealthyAt: Date? = nil) {
+                lastHealthyAt: Date? = nil, domain: String? = nil) {
+        self.domain = domain
         self.instanceId = instanceId
         self.serviceId = serviceId
         self.revision = revision

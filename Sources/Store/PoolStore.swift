@@ -26,7 +26,7 @@ public protocol PoolStore: Sendable {
     func recordStep(instanceId: String, step: CreateStep, serviceId: String?) async throws
     /// Records the state the controller last saw. Creates the record when there is none
     /// (an instance adopted by name) and brings a forgotten one back: it was seen again.
-    func mark(instanceId: String, serviceId: String?, state: InstanceState, at: Date) async throws
+    func mark(instanceId: String, serviceId: String?, domain: String?, state: InstanceState, at: Date) async throws
     /// Records a usable status answer for all of these instances, in one statement.
     func recordHealthy(instanceIds: [String], at: Date) async throws
     /// After a successful delete of its service: the record leaves `instances()` but stays
@@ -46,6 +46,12 @@ public protocol PoolStore: Sendable {
     func failClaim(instanceId: String, reason: String, at: Date) async throws
     /// Records an instance found holding a conversation we never gave it as claimed by an
     /// unknown agent. Leaves a record that is already claiming or claimed untouched.
+    /// Ends a claim in flight without retiring the instance (the call never reached it, or
+    /// it refused the pool key: a configuration fault, not a dirty instance).
+    func releaseClaim(instanceId: String, reason: String, at: Date) async throws
+    /// The stored answers of finished, successful claims of these instances (invite URLs
+    /// for the dashboard and status), by instance id.
+    func claimAnswers(instanceIds: [String]) async throws -> [String: ClaimOutcome]
     func adopt(instanceId: String, serviceId: String?, conversationId: String, at: Date) async throws
 
     /// Queues a drain or replenish request made through the API. Returns its id.
@@ -88,4 +94,10 @@ public enum ClaimStart: Sendable, Equatable {
 public enum ClaimOutcome: Sendable, Equatable, Codable {
     case claimed(instanceId: String, conversationId: String, inviteUrl: String?, joined: Bool)
     case failed(instanceId: String, message: String)
+}
+
+extension PoolStore {
+    public func mark(instanceId: String, serviceId: String?, state: InstanceState, at: Date) async throws {
+        try await mark(instanceId: instanceId, serviceId: serviceId, domain: nil, state: state, at: at)
+    }
 }

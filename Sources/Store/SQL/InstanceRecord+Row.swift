@@ -4,7 +4,7 @@ extension InstanceRecord {
     /// The columns `init(row:)` reads, for SELECT and RETURNING lists.
     static let columns = """
         instance_id, service_id, revision, created_at, create_step, claim, agent_name, \
-        conversation_id, retired_reason, marked, last_healthy_at
+        conversation_id, retired_reason, marked, last_healthy_at, domain
         """
 
     init(row: any SQLRow) throws {
@@ -19,6 +19,7 @@ extension InstanceRecord {
             conversationId: try row.text("conversation_id"),
             retiredReason: try row.text("retired_reason"),
             marked: try row.enumValue("marked", as: InstanceState.self),
-            lastHealthyAt: try row.date("last_healthy_at"))
+            lastHealthyAt: try row.date("last_healthy_at"),
+            domain: try row.text("domain"))
     }
 }

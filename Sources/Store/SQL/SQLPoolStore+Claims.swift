@@ -77,6 +77,42 @@ extension SQLPoolStore {
         }
     }
 
+    public func releaseClaim(instanceId: String, reason: String, at: Date) async throws {
+        try requireNonEmpty(reason, "reason")
+        try await driver.write("releaseClaim") { db in
+            let updated = try await db.run("""
+                UPDATE instances SET claim = 'none', agent_name = NULL
+                WHERE instance_id = $1 AND claim = 'claiming'
+                RETURNING instance_id
+                """, .text(instanceId))
+            if updated.isEmpty { throw StoreError.notClaiming(instanceId: instanceId) }
+            try await db.run("""
+                UPDATE claims SET finished_at = $2, error = $3
+                WHERE instance_id = $1 AND finished_at IS NULL
+                """, .text(instanceId), .date(at), .text(reason))
+        }
+    }
+
+    public func claimAnswers(instanceIds: [String]) async throws -> [String: ClaimOutcome] {
+        guard !instanceIds.isEmpty else { return [:] }
+        let placeholders = instanceIds.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        return try await driver.read("claimAnswers") { db in
+            let rows = try await db.run("""
+                SELECT instance_id, conversation_id, invite_url, joined FROM claims
+                WHERE instance_id IN (\(placeholders)) AND finished_at IS NOT NULL
+                  AND error IS NULL AND conversation_id IS NOT NULL
+                ORDER BY id
+                """, instanceIds.map { .text($0) })
+            var out: [String: ClaimOutcome] = [:]
+            for row in rows {
+                let id = try row.requiredText("instance_id")
+                out[id] = .claimed(instanceId: id, conversationId: try row.requiredText("conversation_id"),
+                                   inviteUrl: try row.text("invite_url"), joined: try row.bool("joined") ?? false)
+            }
+            return out
+        }
+    }
+
     public func adopt(instanceId: String, serviceId: String?, conversationId: String, at: Date) async throws {
         try requireNonEmpty(instanceId, "instanceId")
         try requireNonEmpty(conversationId, "conversationId")

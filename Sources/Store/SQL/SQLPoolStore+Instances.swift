@@ -50,18 +50,19 @@ extension SQLPoolStore {
         if updated.isEmpty { throw StoreError.unknownInstance(instanceId) }
     }
 
-    public func mark(instanceId: String, serviceId: String?, state: InstanceState, at: Date) async throws {
+    public func mark(instanceId: String, serviceId: String?, domain: String?, state: InstanceState, at: Date) async throws {
         try requireNonEmpty(instanceId, "instanceId")
         try await driver.write("mark") { db in
             try await db.run("""
-                INSERT INTO instances (instance_id, service_id, claim, marked, marked_at)
-                VALUES ($1, $2, 'none', $3, $4)
+                INSERT INTO instances (instance_id, service_id, domain, claim, marked, marked_at)
+                VALUES ($1, $2, $5, 'none', $3, $4)
                 ON CONFLICT (instance_id) DO UPDATE
                 SET service_id = COALESCE(excluded.service_id, instances.service_id),
+                    domain = COALESCE(excluded.domain, instances.domain),
                     marked = excluded.marked,
                     marked_at = excluded.marked_at,
                     forgotten_at = NULL
-                """, .text(instanceId), .text(serviceId), .text(state.rawValue), .date(at))
+                """, .text(instanceId), .text(serviceId), .text(state.rawValue), .date(at), .text(domain))
         }
     }
 

@@ -1,0 +1,82 @@
+import Foundation
+import Spec
+
+/// The body of `POST /api/pool/claim`, validated before anything is touched.
+public struct ClaimRequest: Codable, Sendable, Equatable {
+    public var agentName: String
+    public var instructions: String
+    /// Join the user's conversation instead of creating one.
+    public var joinUrl: String?
+
+    public init(agentName: String, instructions: String, joinUrl: String? = nil) {
+        self.agentName = agentName
+        self.instructions = instructions
+        self.joinUrl = joinUrl
+    }
+
+    public static let maxAgentName = 64
+    public static let maxInstructionsBytes = 64 * 1024
+    public static let maxIdempotencyKey = 200
+
+    /// A bad field, named, with what was expected.
+    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+        public var field: String
+        public var message: String
+        public var description: String { "\(field): \(message)" }
+    }
+
+    /// Every rule of the claim body; the first violation is reported with its field.
+    public func validate(allowedInviteHosts: [String], idempotencyKey: String?) throws(Invalid) {
+        let name = agentName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw Invalid(field: "agentName", message: "required, 1 to \(Self.maxAgentName) characters") }
+        guard name.count <= Self.maxAgentName else {
+            throw Invalid(field: "agentName", message: "at most \(Self.maxAgentName) characters, got \(name.count)")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw Invalid(field: "agentName", message: "must not contain control characters")
+        }
+        guard !instructions.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw Invalid(field: "instructions", message: "required and not blank")
+        }
+        guard instructions.utf8.count <= Self.maxInstructionsBytes else {
+            throw Invalid(field: "instructions", message: "at most 64 KiB, got \(instructions.utf8.count) bytes")
+        }
+        if let joinUrl {
+            guard let url = URLComponents(string: joinUrl), url.scheme?.lowercased() == "https",
+                  let host = url.host?.lowercased(), !host.isEmpty else {
+                throw Invalid(field: "joinUrl", message: "expected an https invite URL such as https://\(allowedInviteHosts.first ?? "convos.org")/v2?i=...")
+            }
+            guard allowedInviteHosts.map({ $0.lowercased() }).contains(host) else {
+                throw Invalid(field: "joinUrl", message: "host \(host) is not an invite host of this pool's XMTP network; expected one of: \(allowedInviteHosts.joined(separator: ", "))")
+            }
+        }
+        if let key = idempotencyKey {
+            guard !key.isEmpty, key.count <= Self.maxIdempotencyKey,
+                  key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }) else {
+                throw Invalid(field: "Idempotency-Key", message: "1 to \(Self.maxIdempotencyKey) visible ASCII characters")
+            }
+        }
+    }
+}
+
+/// The answer of a successful claim, as the API returns it.
+public struct ClaimAnswer: Codable, Sendable, Equatable {
+    public var inviteUrl: String?
+    public var conversationId: String
+    public var instanceId: String
+    public var joined: Bool
+}
+
+/// How a claim ended.
+public enum ClaimResult: Sendable, Equatable {
+    case claimed(ClaimAnswer)
+    /// No idle instance: try again later (the pool is being refilled).
+    case poolEmpty
+    case invalid(ClaimRequest.Invalid)
+    /// The call to the instance failed; said for people. Retired unless a configuration fault.
+    case failed(instanceId: String, message: String)
+    /// The same Idempotency-Key is still being served.
+    case inProgress
+    /// The store could not be reached: nothing was taken.
+    case unavailable(String)
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import Observers
+import Spec
+import Store
+
+/// Hands an idle instance to an agent (DESIGN.md section 5). The store's atomic take
+/// guarantees one claim per instance across processes; the instance call is never retried.
+public struct ClaimService: Sendable {
+    public var spec: EnvironmentSpec
+    public var store: any PoolStore
+    public var caller: any ClaimCaller
+    public var platform: any Platform
+    public var logger: Logger
+    public var clock: @Sendable () -> Date
+    /// Asks for a reconcile tick (rename, backfill); coalesced by the loop.
+    public var requestTick: @Sendable () -> Void
+
+    public init(spec: EnvironmentSpec, store: any PoolStore, caller: any ClaimCaller, platform: any Platform,
+                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                requestTick: @escaping @Sendable () -> Void = {}) {
+        self.spec = spec
+        self.store = store
+        self.caller = caller
+        self.platform = platform
+        self.logger = logger
+        self.clock = clock
+        self.requestTick = requestTick
+    }
+
+    public func claim(_ request: ClaimRequest, idempotencyKey: String? = nil) async -> ClaimResult {
+        do {
+            try request.validate(allowedInviteHosts: spec.allowedInviteHosts, idempotencyKey: idempotencyKey)
+        } catch {
+            return .invalid(error)
+        }
+        let agentName = request.agentName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let start: ClaimStart
+        do {
+            start = try await store.beginClaim(agentName: agentName, idempotencyKey: idempotencyKey, at: clock())
+        } catch {
+            logger.error("claim: the store is unavailable: \(error)")
+            return .unavailable("the pool's store is unavailable; nothing was claimed")
+        }
+        switch start {
+        case .poolEmpty: return .poolEmpty
+        case .inProgress: return .inProgress
+        case .replay(.claimed(let id, let conversation, let invite, let joined)):
+            return .claimed(ClaimAnswer(inviteUrl: invite, conversationId: conversation, instanceId: id, joined: joined))
+        case .replay(.failed(let id, let message)):
+            return .failed(instanceId: id, message: message)
+        case .took(let record):
+            return await call(record, request: request, agentName: agentName)
+        }
+    }
+
+    func call(_ record: InstanceRecord, request: ClaimRequest, agentName: String) async -> ClaimResult {
+        let id = record.instanceId
+        guard let domain = record.domain else {
+            return await finish(id, .failure(ClaimCallFailure(message: "the pool has no address for instance \(id)", configurationFault: true)),
+                                request: request)
+        }
+        let baseURL = "\(spec.instanceScheme)://\(domain)"
+        let env = spec.xmtpEnv.rawValue
+        let outcome: Result<ConversationBinding, ClaimCallFailure>
+        if let joinUrl = request.joinUrl {
+            outcome = await caller.join(baseURL: baseURL, inviteUrl: joinUrl, agentName: agentName, env: env,
+                                        instructions: request.instructions, timeout: .seconds(spec.settings.claimJoinTimeout))
+        } else {
+            outcome = await caller.createConversation(baseURL: baseURL, agentName: agentName, env: env,
+                                                      instructions: request.instructions,
+                                                      timeout: .seconds(spec.settings.claimCreateTimeout))
+        }
+        return await finish(id, outcome, request: request)
+    }
+
+    func finish(_ id: String, _ outcome: Result<ConversationBinding, ClaimCallFailure>, request: ClaimRequest) async -> ClaimResult {
+        let agent = request.agentName.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { requestTick() }
+        switch outcome {
+        case .success(let binding):
+            do {
+                try await store.completeClaim(instanceId: id, conversationId: binding.conversationId,
+                                              inviteUrl: binding.inviteUrl, joined: request.joinUrl != nil, at: clock())
+            } catch {
+                // The instance is bound but unrecorded: it stays "claiming", which nothing
+                // touches, so the conversation is not lost; the operator sees it.
+                logger.critical("claim of \(id) succeeded on the instance but could not be recorded: \(error)")
+                await event("claim", id, "failed", "claimed by \"\(agent)\" but not recorded: \(error)")
+                return .unavailable("the instance was claimed but the pool could not record it; contact the operator (instance \(id))")
+            }
+            await event("claim", id, "ok", "claimed by \"\(agent)\"\(request.joinUrl == nil ? "" : " (joined)")")
+            logger.info("claimed \(id) for \"\(agent)\"")
+            return .claimed(ClaimAnswer(inviteUrl: binding.inviteUrl, conversationId: binding.conversationId,
+                                        instanceId: id, joined: request.joinUrl != nil))
+        case .failure(let failure):
+            do {
+                if failure.configurationFault {
+                    // Not dirty: nothing was written on it. Back to the pool's care, not retired.
+                    try await store.releaseClaim(instanceId: id, reason: failure.message, at: clock())
+                } else {
+                    try await store.failClaim(instanceId: id, reason: failure.message, at: clock())
+                }
+            } catch {
+                logger.error("claim of \(id) failed (\(failure.message)) and could not be recorded: \(error)")
+            }
+            let what = failure.configurationFault ? "released (configuration fault)" : "retired"
+            await event("claim", id, "failed", "for \"\(agent)\": \(failure.message); \(what)")
+            logger.warning("claim of \(id) for \"\(agent)\" failed: \(failure.message); \(what)")
+            return .failed(instanceId: id, message: failure.message)
+        }
+    }
+
+    // MARK: - Operator actions
+
+    public enum OperatorError: Error, Equatable, CustomStringConvertible {
+        case notFound(String)
+        case wrongState(String)
+        public var description: String {
+            switch self {
+            case .notFound(let m), .wrongState(let m): m
+            }
+        }
+    }
+
+    /// Kill: delete a claimed (or adopted) instance's service and close its record.
+    public func kill(instanceId: String) async throws {
+        guard let r = try await store.instance(id: instanceId) else { throw OperatorError.notFound("no instance \(instanceId)") }
+        guard r.claim == .claimed || r.marked == .adopted || r.conversationId != nil else {
+            throw OperatorError.wrongState("instance \(instanceId) is not claimed; the pool manages it")
+        }
+        try await remove(r, kind: "kill")
+    }
+
+    /// Dismiss: remove a crashed claimed instance the operator has looked at.
+    public func dismiss(instanceId: String) async throws {
+        guard let r = try await store.instance(id: instanceId) else { throw OperatorError.notFound("no instance \(instanceId)") }
+        guard r.marked == .crashed else {
+            throw OperatorError.wrongState("instance \(instanceId) is not crashed (it is \(r.marked?.rawValue ?? "unmarked"))")
+        }
+        try await remove(r, kind: "dismiss")
+    }
+
+    func remove(_ r: InstanceRecord, kind: String) async throws {
+        if let s = r.serviceId { try await platform.deleteService(serviceId: s) }
+        try await store.forget(instanceId: r.instanceId, at: clock())
+        await event(kind, r.instanceId, "ok", "\(kind) by the operator\(r.agentName.map { " (agent \"\($0)\")" } ?? "")")
+        requestTick()
+    }
+
+    func event(_ kind: String, _ id: String, _ outcome: String, _ detail: String) async {
+        do {
+            _ = try await store.append(PoolEvent(at: clock(), kind: kind, instanceId: id, outcome: outcome, detail: detail))
+        } catch {
+            logger.error("could not record the \(kind) event of \(id): \(error)")
+        }
+    }
+}
+
+extension Duration {
+    static func seconds(_ s: TimeInterval) -> Duration { .milliseconds(Int64((s * 1000).rounded())) }
+}
