@@ -79,6 +79,7 @@ let package = Package(
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -114,6 +115,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs the built poolctl binary as an operator would.
-        .testTarget(name: "CLITests", dependencies: ["poolctl", "RailwayFake"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "poolctl", "RailwayFake", "Store",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -39,6 +39,7 @@ public protocol PoolStore: Sendable {
     func beginClaim(agentName: String, idempotencyKey: String?, at: Date) async throws -> ClaimStart
     /// The instance accepted the conversation: it is claimed, and the answer is stored for
     /// the claim's idempotency key. Throws `StoreError.notClaiming` unless a claim is in flight.
+    /// Records the claim and its audit event in one transaction.
     func completeClaim(instanceId: String, conversationId: String, inviteUrl: String?,
                        joined: Bool, at: Date) async throws
     /// The claim call failed: the instance is retired (it may be dirty, so it will be

@@ -1,3 +1,5 @@
+import AgentClient
+import AsyncHTTPClient
 import Controller
 import Foundation
 import Logging
@@ -13,6 +15,9 @@ struct PoolContext {
     let store: any PoolStore
     let platform: any Platform
     let reconciler: Reconciler
+    /// Probes and claim calls to instances, over one shared HTTP client.
+    let agents: AgentClient
+    let http: HTTPClient
     let logger: Logger
 
     /// `migrate`: apply the store's migrations first (apply, serve); a read-only plan does not.
@@ -32,13 +37,16 @@ struct PoolContext {
         let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
         if migrate { _ = try await store.migrate() }
         let blueprint = Blueprints(spec: spec, environment: env)
-        let observer = Observer(platform: platform, store: store, prober: nil, prefix: spec.prefix,
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
+        let agents = AgentClient(httpClient: http, apiKey: env["POOL_API_KEY"] ?? "", scheme: spec.instanceScheme, logger: logger)
+        let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
+        let observer = Observer(platform: platform, store: store, prober: prober, prefix: spec.prefix,
                                 revision: spec.revision.hex, scheme: spec.instanceScheme)
         let executor = Executor(platform: platform, store: store, prefix: spec.prefix, revision: spec.revision.hex,
                                 logger: logger, blueprint: blueprint.make)
         return PoolContext(spec: spec, store: store, platform: platform,
                            reconciler: Reconciler(spec: spec, observer: observer, executor: executor, logger: logger),
-                           logger: logger)
+                           agents: agents, http: http, logger: logger)
     }
 
     static func makePlatform(_ spec: EnvironmentSpec, env: [String: String]) throws -> any Platform {
@@ -58,7 +66,15 @@ struct PoolContext {
         }
     }
 
-    func close() async { await store.close() }
+    /// A claim service over this context's store, platform and agent client.
+    func claims(requestTick: @escaping @Sendable () -> Void = {}) -> ClaimService {
+        ClaimService(spec: spec, store: store, caller: agents, platform: platform, logger: logger, requestTick: requestTick)
+    }
+
+    func close() async {
+        await store.close()
+        try? await http.shutdown()
+    }
 }
 
 /// Instance blueprints from the spec: the spec's variables plus the ones every instance

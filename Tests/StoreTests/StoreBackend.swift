@@ -105,3 +105,6 @@ let testLogger: Logger = {
 func time(_ millisecondsSince1970: Int64) -> Date {
     Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000)
 }
+
+/// Every migration file, in the order a fresh database applies them.
+let allMigrations = ["0001_init.sql", "0002_instance_domain.sql"]

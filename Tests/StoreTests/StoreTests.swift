@@ -12,7 +12,7 @@ import Testing
         let location = backend.newLocation()
         let store = try backend.makeStore(at: location)
         try await backend.closing([store], at: location) { () async throws in
-            #expect(try await store.migrate() == ["0001_init.sql"])
+            #expect(try await store.migrate() == allMigrations)
             #expect(try await store.migrate() == [])
             #expect(try await store.instances() == [])
         }

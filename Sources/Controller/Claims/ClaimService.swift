@@ -89,11 +89,11 @@ public struct ClaimService: Sendable {
                 await event("claim", id, "failed", "claimed by \"\(agent)\" but not recorded: \(error)")
                 return .unavailable("the instance was claimed but the pool could not record it; contact the operator (instance \(id))")
             }
-            await event("claim", id, "ok", "claimed by \"\(agent)\"\(request.joinUrl == nil ? "" : " (joined)")")
             logger.info("claimed \(id) for \"\(agent)\"")
             return .claimed(ClaimAnswer(inviteUrl: binding.inviteUrl, conversationId: binding.conversationId,
                                         instanceId: id, joined: request.joinUrl != nil))
         case .failure(let failure):
+            // The store records the claim's audit event in the same transaction.
             do {
                 if failure.configurationFault {
                     // Not dirty: nothing was written on it. Back to the pool's care, not retired.
@@ -105,7 +105,6 @@ public struct ClaimService: Sendable {
                 logger.error("claim of \(id) failed (\(failure.message)) and could not be recorded: \(error)")
             }
             let what = failure.configurationFault ? "released (configuration fault)" : "retired"
-            await event("claim", id, "failed", "for \"\(agent)\": \(failure.message); \(what)")
             logger.warning("claim of \(id) for \"\(agent)\" failed: \(failure.message); \(what)")
             return .failed(instanceId: id, message: failure.message)
         }

@@ -58,6 +58,13 @@ extension SQLPoolStore {
                 UPDATE claims SET finished_at = $2, conversation_id = $3, invite_url = $4, joined = $5
                 WHERE instance_id = $1 AND finished_at IS NULL
                 """, .text(instanceId), .date(at), .text(conversationId), .text(inviteUrl), .bool(joined))
+            // The audit line commits with the claim: one transaction, never one without the other.
+            try await db.run("""
+                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
+                SELECT $2, 'claim', instance_id, service_id, 'ok',
+                       'claimed by "' || COALESCE(agent_name, '?') || '"' || $3
+                FROM instances WHERE instance_id = $1
+                """, .text(instanceId), .date(at), .text(joined ? " (joined)" : ""))
         }
     }
 
@@ -67,9 +74,13 @@ extension SQLPoolStore {
             let updated = try await db.run("""
                 UPDATE instances SET claim = 'none', agent_name = NULL, retired_reason = $2
                 WHERE instance_id = $1 AND claim = 'claiming'
-                RETURNING instance_id
+                RETURNING instance_id, service_id
                 """, .text(instanceId), .text(reason))
-            if updated.isEmpty { throw StoreError.notClaiming(instanceId: instanceId) }
+            guard let row = updated.first else { throw StoreError.notClaiming(instanceId: instanceId) }
+            try await db.run("""
+                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
+                VALUES ($1, 'claim', $2, $3, 'failed', $4)
+                """, .date(at), .text(instanceId), .text(try row.text("service_id")), .text("\(reason); retired"))
             try await db.run("""
                 UPDATE claims SET finished_at = $2, error = $3
                 WHERE instance_id = $1 AND finished_at IS NULL
@@ -83,9 +94,13 @@ extension SQLPoolStore {
             let updated = try await db.run("""
                 UPDATE instances SET claim = 'none', agent_name = NULL
                 WHERE instance_id = $1 AND claim = 'claiming'
-                RETURNING instance_id
+                RETURNING instance_id, service_id
                 """, .text(instanceId))
-            if updated.isEmpty { throw StoreError.notClaiming(instanceId: instanceId) }
+            guard let row = updated.first else { throw StoreError.notClaiming(instanceId: instanceId) }
+            try await db.run("""
+                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
+                VALUES ($1, 'claim', $2, $3, 'failed', $4)
+                """, .date(at), .text(instanceId), .text(try row.text("service_id")), .text("\(reason); released (configuration fault)"))
             try await db.run("""
                 UPDATE claims SET finished_at = $2, error = $3
                 WHERE instance_id = $1 AND finished_at IS NULL

@@ -1,0 +1,219 @@
+import AgentClient
+import ArgumentParser
+import AsyncHTTPClient
+import Controller
+import Foundation
+import Logging
+import Observers
+import Spec
+import StandInAgent
+import Store
+
+/// Claim overhead: the time a claim takes minus the time the agent itself took to answer
+/// (the HTTP call to a stand-in agent), at several concurrencies and for each store.
+struct ClaimBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "claims",
+        abstract: "Measure claim overhead and throughput (SQLite, and Postgres when a URL is given).",
+        discussion: """
+        With --json, runs one round against an existing store (--no-seed) and prints which instances
+        it claimed: the tests run two such processes against one Postgres.
+        """)
+
+    @Option(help: "Idle instances (and stand-in agents) per round.")
+    var instances = 100
+
+    @Option(help: "Comma-separated concurrencies.")
+    var concurrency = "1,100"
+
+    @Option(help: "Claims per round (default: one per instance).")
+    var claims: Int?
+
+    @Option(help: "Postgres URL for the Postgres rounds (default: TEST_DATABASE_URL).")
+    var postgres = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
+
+    @Option(help: "Postgres schema to use (with --no-seed: the one the instances were seeded in).")
+    var schema: String?
+
+    @Flag(help: "Use the instances already in the store instead of seeding new ones.")
+    var noSeed = false
+
+    @Flag(help: "Agents answer in memory instead of over HTTP (no stand-ins).")
+    var memoryAgents = false
+
+    @Flag(help: "One round; print the claimed instance ids and counts as JSON.")
+    var json = false
+
+    func run() async throws {
+        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+        guard !levels.isEmpty else { throw ValidationError("--concurrency needs positive numbers") }
+        if json {
+            guard let postgres, let schema else { throw ValidationError("--json needs --postgres and --schema") }
+            let store = try PostgresStore(url: postgres, options: .init(schema: schema, maximumConnections: 20), logger: logger)
+            let round = try await Round.run(store: store, instances: instances, claims: claims ?? instances,
+                                            concurrency: levels[0], seed: !noSeed, memoryAgents: true, logger: logger)
+            await store.close()
+            print(String(decoding: try JSONEncoder().encode(round.summary), as: UTF8.self))
+            return
+        }
+        print("store     concurrency  claims  overhead median ms  overhead p99 ms  claim median ms  claims/s")
+        var stores: [(String, () throws -> any PoolStore, () async -> Void)] = []
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).sqlite").path
+        stores.append(("sqlite", { try SQLiteStore(path: file + "-\(UUID().uuidString)", logger: logger) }, {}))
+        if let postgres {
+            stores.append(("postgres", {
+                try PostgresStore(url: postgres, options: .init(schema: "bench_\(UInt32.random(in: 0...UInt32.max))", maximumConnections: 20),
+                                  logger: logger)
+            }, {}))
+        }
+        for (name, make, _) in stores {
+            for level in levels {
+                let store = try make()
+                _ = try await store.migrate()
+                let r = try await Round.run(store: store, instances: instances, claims: claims ?? instances,
+                                            concurrency: level, seed: true, memoryAgents: memoryAgents, logger: logger)
+                await store.close()
+                print(String(format: "%-8@  %11d  %6d  %18.2f  %15.2f  %15.2f  %8.0f", name as NSString, level, r.claimed.count,
+                             r.overhead(0.5), r.overhead(0.99), r.total(0.5), r.throughput))
+            }
+        }
+    }
+}
+
+/// One measured round of claims.
+struct Round {
+    struct Summary: Codable { var claimed: [String]; var poolEmpty: Int; var failed: Int }
+
+    var claimed: [String]
+    var poolEmpty: Int
+    var failed: Int
+    var overheads: [Double]
+    var totals: [Double]
+    var seconds: Double
+
+    var summary: Summary { Summary(claimed: claimed, poolEmpty: poolEmpty, failed: failed) }
+    var throughput: Double { Double(totals.count) / max(seconds, 1e-9) }
+    func overhead(_ q: Double) -> Double { Self.quantile(overheads, q) }
+    func total(_ q: Double) -> Double { Self.quantile(totals, q) }
+
+    static func quantile(_ xs: [Double], _ q: Double) -> Double {
+        guard !xs.isEmpty else { return .nan }
+        let s = xs.sorted()
+        return s[min(s.count - 1, Int((Double(s.count - 1) * q).rounded()))]
+    }
+
+    static func run(store: any PoolStore, instances: Int, claims: Int, concurrency: Int, seed: Bool,
+                    memoryAgents: Bool, logger: Logger) async throws -> Round {
+        var agents: [StandInAgent] = []
+        var domains: [String] = []
+        if memoryAgents {
+            domains = (0..<instances).map { "agent-\($0).invalid" }
+        } else {
+            for _ in 0..<instances {
+                let a = StandInAgent(configuration: .init(apiKey: "bench-key", defaultXMTPEnv: "dev"), logger: logger)
+                domains.append("127.0.0.1:\(try await a.start())")
+                agents.append(a)
+            }
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
+        let timed = TimedCaller(base: memoryAgents ? InstantCaller() : AgentClient(httpClient: http, apiKey: "bench-key", scheme: "http", logger: logger))
+        if seed {
+            let now = Date()
+            for (k, domain) in domains.enumerated() {
+                let id = String(format: "bench%07d", k)
+                try await store.recordIntent(instanceId: id, serviceName: "convos-agent-\(id)", revision: "bench", at: now)
+                try await store.recordStep(instanceId: id, step: .pinned, serviceId: "svc-\(id)")
+                try await store.mark(instanceId: id, serviceId: "svc-\(id)", domain: domain, state: .idle, at: now)
+            }
+        }
+        let yaml = "environments:\n  bench:\n    platform: local\n    instanceScheme: http\n"
+        let spec = try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "bench", environment: "bench").environment!
+        let service = ClaimService(spec: spec, store: store, caller: timed, platform: NoPlatform(), logger: logger)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let results = await withTaskGroup(of: (ClaimResult, Double).self) { group in
+            var out: [(ClaimResult, Double)] = []
+            var next = 0
+            func launch() {
+                let k = next
+                next += 1
+                group.addTask {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let r = await service.claim(ClaimRequest(agentName: "bench \(k)", instructions: "Benchmark."))
+                    return (r, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                }
+            }
+            while next < min(concurrency, claims) { launch() }
+            while let r = await group.next() {
+                out.append(r)
+                if next < claims { launch() }
+            }
+            return out
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        for a in agents { await a.stop() }
+        try? await http.shutdown()
+        var round = Round(claimed: [], poolEmpty: 0, failed: 0, overheads: [], totals: [], seconds: seconds)
+        let callTimes = timed.durations
+        for (r, ms) in results {
+            switch r {
+            case .claimed(let a):
+                round.claimed.append(a.instanceId)
+                round.totals.append(ms)
+                round.overheads.append(ms - (callTimes[a.conversationId] ?? 0))
+            case .poolEmpty: round.poolEmpty += 1
+            default: round.failed += 1
+            }
+        }
+        return round
+    }
+}
+
+/// Records how long each claim call took, keyed by the conversation it bound, so the
+/// agent's own time can be subtracted from the claim's.
+final class TimedCaller: ClaimCaller, @unchecked Sendable {
+    let base: any ClaimCaller
+    private let lock = NSLock()
+    private var byConversation: [String: Double] = [:]
+    init(base: any ClaimCaller) { self.base = base }
+
+    var durations: [String: Double] { lock.withLock { byConversation } }
+
+    func createConversation(baseURL: String, agentName: String, env: String, instructions: String,
+                            timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let r = await base.createConversation(baseURL: baseURL, agentName: agentName, env: env, instructions: instructions, timeout: timeout)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        if case .success(let b) = r { lock.withLock { byConversation[b.conversationId] = ms } }
+        return r
+    }
+
+    func join(baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
+              timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
+        await base.join(baseURL: baseURL, inviteUrl: inviteUrl, agentName: agentName, env: env, instructions: instructions, timeout: timeout)
+    }
+}
+
+/// Answers every claim at once (the two-process test measures the store, not HTTP).
+struct InstantCaller: ClaimCaller {
+    func createConversation(baseURL: String, agentName: String, env: String, instructions: String,
+                            timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
+        .success(ConversationBinding(conversationId: UUID().uuidString, inviteUrl: "https://dev.convos.org/v2?i=bench"))
+    }
+    func join(baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
+              timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
+        .success(ConversationBinding(conversationId: UUID().uuidString, inviteUrl: inviteUrl))
+    }
+}
+
+/// Claims never touch the platform.
+struct NoPlatform: Platform {
+    func listServices() async throws -> [PlatformService] { [] }
+    func createService(_ b: InstanceBlueprint) async throws -> String { "" }
+    func configureService(serviceId: String, _ b: InstanceBlueprint) async throws {}
+    func createDomain(serviceId: String, _ b: InstanceBlueprint) async throws -> String { "" }
+    func startBuild(serviceId: String, _ b: InstanceBlueprint) async throws {}
+    func pinSource(serviceId: String, _ b: InstanceBlueprint) async throws {}
+    func deleteService(serviceId: String) async throws {}
+    func renameService(serviceId: String, to name: String) async throws {}
+}
