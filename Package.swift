@@ -109,6 +109,8 @@ let package = Package(
             "Controller", "Spec", "Observers", "Store", "Railway", "RailwayFake",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Encoder units, plus SVG -> PNG -> decoder round trips (rsvg-convert, zbarimg).
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: ["poolctl", "RailwayFake"]),
     ]
