@@ -17,10 +17,13 @@ struct VersionChoiceTests {
     }
 
     /// Version 9 is the last with an 8-bit byte count; version 10 spends 16 bits on it.
-    /// 9-M holds 182 data codewords, so 180 bytes fit and 181 go to version 10.
+    /// 9-M holds 182 data codewords: 180 bytes fit, 181 go to version 10. 10-M holds 216:
+    /// 213 bytes fit with the 16-bit count (an 8-bit one would let 214 in), 214 go to version 11.
     @Test func countFieldWidensAtVersion10() throws {
         #expect(try QRCode.encode(String(repeating: "a", count: 180)).version == 9)
         #expect(try QRCode.encode(String(repeating: "a", count: 181)).version == 10)
+        #expect(try QRCode.encode(String(repeating: "a", count: 213)).version == 10)
+        #expect(try QRCode.encode(String(repeating: "a", count: 214)).version == 11)
     }
 
     /// Byte-mode capacities of version 40 per level (table 7).
