@@ -1,7 +1,28 @@
 import Testing
 @testable import QRCode
 
-struct MaskPenaltyTests {
+struct MaskingTests {
+    /// The top-left 6x6 modules of each mask pattern, as drawn in ISO/IEC 18004 figure 21
+    /// ('#' inverted); 6x6 is a full period of every pattern.
+    static let maskTiles: [[String]] = [
+        ["#.#.#.", ".#.#.#", "#.#.#.", ".#.#.#", "#.#.#.", ".#.#.#"],
+        ["######", "......", "######", "......", "######", "......"],
+        ["#..#..", "#..#..", "#..#..", "#..#..", "#..#..", "#..#.."],
+        ["#..#..", "..#..#", ".#..#.", "#..#..", "..#..#", ".#..#."],
+        ["###...", "###...", "...###", "...###", "###...", "###..."],
+        ["######", "#.....", "#..#..", "#.#.#.", "#..#..", "#....."],
+        ["######", "###...", "##.##.", "#.#.#.", "#.##.#", "#...##"],
+        ["#.#.#.", "...###", "#...##", ".#.#.#", "###...", ".###.."],
+    ]
+
+    @Test(arguments: MaskPattern.all)
+    func maskPatternMatchesTheStandardsFigure(mask: Int) {
+        let tile = (0..<6).map { row in
+            String((0..<6).map { column in MaskPattern.inverts(mask, row: row, column: column) ? "#" : "." })
+        }
+        #expect(tile == Self.maskTiles[mask])
+    }
+
     /// An all-light 21x21 grid, scored by hand from §7.8.3:
     /// N1: 42 lines (21 rows, 21 columns), each one run of 21: 42 × (3 + 16) = 798;
     /// N2: 20 × 20 uniform 2x2 squares × 3 = 1200; N3: no dark modules, 0;
