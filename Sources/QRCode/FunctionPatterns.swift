@@ -1,8 +1,9 @@
 // The fixed patterns a reader locates and samples the symbol with (ISO/IEC 18004 §6.3).
 
 extension ModuleGrid {
-    /// Draws finders, separators, timing and alignment patterns, and reserves the format and
-    /// version areas so that data placement skips them; their real bits come after masking.
+    /// Draws finders, separators, timing and alignment patterns and the version information, and
+    /// reserves the format area so that data placement skips it: the format bits drawn here are
+    /// placeholders, replaced once the mask is chosen.
     mutating func drawFunctionPatterns(version: Int) {
         drawTimingPatterns()
         drawFinderPattern(centreRow: 3, centreColumn: 3)
