@@ -76,6 +76,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // QR Code encoder (ISO/IEC 18004, byte mode) and SVG rendering for the dashboard's invite URL.
+        .target(name: "QRCode"),
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,6 +116,8 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Encoder units, plus SVG -> PNG -> decoder round trips (rsvg-convert, zbarimg).
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: [
             "poolctl", "RailwayFake", "Store",
