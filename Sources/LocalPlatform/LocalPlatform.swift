@@ -127,9 +127,10 @@ public actor LocalPlatform: Platform {
     }
 
     /// Brings one service up to date with the clock: a process that exited on its own
-    /// makes it CRASHED; a build that finished gets its process.
+    /// makes it CRASHED; a build that finished gets its process. Not after shutdown: the
+    /// processes it stopped did not crash, and none may start.
     private func advance(_ id: String, now: Date) throws {
-        guard var record = records[id] else { return }
+        guard !isShutDown, var record = records[id] else { return }
         if let pid = record.pid, !InstanceProcess.isAlive(pid) {
             logger.warning("local instance exited on its own", metadata: ["service": "\(id)", "pid": "\(pid)"])
             record.pid = nil
@@ -137,7 +138,7 @@ public actor LocalPlatform: Platform {
             try store.save(record)
             records[id] = record
         }
-        if !isShutDown, record.needsProcess(at: now) {
+        if record.needsProcess(at: now) {
             try startProcess(id)
         }
     }

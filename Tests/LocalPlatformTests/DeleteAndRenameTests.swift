@@ -18,7 +18,7 @@ import Testing
             #expect(!InstanceProcess.isAlive(pid))
             #expect(!isListening(domain))
             #expect(try await platform.listServices().isEmpty)
-            #expect(sandbox.recordedPids().isEmpty)
+            #expect(try sandbox.runningInstances().isEmpty)
             #expect(try sandbox.stateFilesText().isEmpty, "record and log are removed")
 
             try await platform.deleteService(serviceId: id)

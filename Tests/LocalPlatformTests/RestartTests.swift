@@ -2,6 +2,11 @@ import Foundation
 @testable import LocalPlatform
 import Observers
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A new controller over the same state directory keeps the pool: after a shutdown it
 /// restarts the finished instances; after a crash it adopts the processes still running.
@@ -46,11 +51,33 @@ import Testing
             let second = try await sandbox.platform()
             #expect(try await second.listServices().map(\.deployStatus) == [.success])
             #expect(await second.records[instance.id]?.pid == pid, "the running process is adopted")
-            #expect(InstanceProcess.isAlive(pid))
+            #expect(try sandbox.runningInstances() == [pid], "and no second one starts")
             #expect(await statusAnswer(domain: instance.domain, key: sandbox.key)?.code == 200)
 
             await second.shutdown()
             #expect(!InstanceProcess.isAlive(pid))
+        }
+    }
+
+    @Test func afterACrashWithItsProcessesGoneFinishedInstancesRestart() async throws {
+        try await withSandbox { sandbox in
+            var first: LocalPlatform? = try await sandbox.platform()
+            let instance = try await sandbox.createInstance(on: first!, name: "agent-1")
+            sandbox.finishBuilds()
+            _ = try await first!.listServices()
+            let pid = try #require(await first!.records[instance.id]?.pid)
+            first = nil
+            // The machine rebooted: controller and instances are gone, the records are not.
+            kill(pid, SIGKILL)
+            #expect(await eventually { !InstanceProcess.isAlive(pid) })
+
+            let second = try await sandbox.platform()
+            #expect(try await second.listServices().map(\.deployStatus) == [.success])
+            let restarted = try #require(await second.records[instance.id]?.pid)
+            #expect(restarted != pid)
+            let answered = await eventually { await statusAnswer(domain: instance.domain, key: sandbox.key)?.code == 200 }
+            #expect(answered, "the instance was not restarted on \(instance.domain)")
+            await second.shutdown()
         }
     }
 

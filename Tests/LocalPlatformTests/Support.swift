@@ -16,18 +16,26 @@ final class ManualClock: @unchecked Sendable {
 }
 
 /// One test's state directory, clock and key, and the platforms it runs over them.
-/// Whatever the test does, `withSandbox` kills every instance process recorded in the
-/// directory at the end, then removes it.
+/// Its instances run `poolctl` through a link of its own, so that `withSandbox` can find
+/// and kill every process the test started, even one the platform lost track of.
 struct Sandbox {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("local-platform-tests-\(UUID().uuidString)")
+    let directory: URL
+    let executable: URL
     let clock = ManualClock()
     let key = "local-key-\(UUID().uuidString.prefix(8))"
+
+    init() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("local-platform-tests-\(UUID().uuidString)")
+        directory = root.appendingPathComponent("state")
+        executable = root.appendingPathComponent("poolctl")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: executable, withDestinationURL: try poolctlBinary())
+    }
 
     func platform(failBuilds: Bool = false) async throws -> LocalPlatform {
         let clock = clock
         return try await LocalPlatform(configuration: LocalPlatformConfiguration(
-            apiKey: key, stateDirectory: directory, executable: try poolctlBinary(),
+            apiKey: key, stateDirectory: directory, executable: executable,
             failBuilds: failBuilds, now: { clock.now }))
     }
 
@@ -50,15 +58,8 @@ struct Sandbox {
         try await platform.listServices().first { $0.serviceId == id }?.deployStatus
     }
 
-    /// Every pid a record in the directory names.
-    func recordedPids() -> [Int32] {
-        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
-        return files.filter { $0.pathExtension == "json" }.compactMap { file in
-            guard let data = try? Data(contentsOf: file),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-            return (object["pid"] as? NSNumber)?.int32Value
-        }
-    }
+    /// Pids of the instance processes of this sandbox that are running now.
+    func runningInstances() throws -> [Int32] { try processes(startedFrom: executable) }
 
     /// Every file of the state directory, as text.
     func stateFilesText() throws -> String {
@@ -69,12 +70,21 @@ struct Sandbox {
 }
 
 func withSandbox(_ body: (Sandbox) async throws -> Void) async throws {
-    let sandbox = Sandbox()
+    let sandbox = try Sandbox()
     defer {
-        for pid in sandbox.recordedPids() { InstanceProcess.kill(pid) }
-        try? FileManager.default.removeItem(at: sandbox.directory)
+        for pid in (try? processes(startedFrom: sandbox.executable)) ?? [] { InstanceProcess.kill(pid) }
+        try? FileManager.default.removeItem(at: sandbox.executable.deletingLastPathComponent())
     }
     try await body(sandbox)
+}
+
+/// Pids of the processes running `executable` (as named on their command line).
+func processes(startedFrom executable: URL) throws -> [Int32] {
+    try psOutput(["-e", "-o", "pid=,args="]).split(separator: "\n").compactMap { line in
+        let fields = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
+        guard fields.count == 2, fields[1].hasPrefix(executable.path + " ") else { return nil }
+        return Int32(fields[0])
+    }
 }
 
 /// The `poolctl` binary built with the tests: the instances are its stand-in agents.
@@ -115,9 +125,13 @@ func eventually(within limit: Duration = .seconds(10), _ condition: () async thr
 
 /// The command line of a process, as anyone on the machine sees it with `ps`.
 func processArguments(of pid: Int32) throws -> String {
+    try psOutput(["-o", "args=", "-p", String(pid)])
+}
+
+private func psOutput(_ arguments: [String]) throws -> String {
     let ps = Process()
     ps.executableURL = URL(fileURLWithPath: "/bin/ps")
-    ps.arguments = ["-o", "args=", "-p", String(pid)]
+    ps.arguments = arguments
     let output = Pipe()
     ps.standardOutput = output
     try ps.run()
