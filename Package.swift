@@ -70,6 +70,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // `Platform` on this machine: stand-in agent processes on loopback ports, no account needed.
+        .target(name: "LocalPlatform", dependencies: [
+            "Observers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Classifier, pure planner, plan and rendering; observer, executor and the tick.
         .target(name: "Controller", dependencies: [
             "Spec", "Observers", "Store",
@@ -118,6 +123,12 @@ let package = Package(
         ]),
         // Encoder units, plus SVG -> PNG -> decoder round trips (rsvg-convert, zbarimg).
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode"]),
+        // LocalPlatform running the real poolctl binary's stand-in agents.
+        .testTarget(name: "LocalPlatformTests", dependencies: [
+            "LocalPlatform", "Observers",
+            // The binary the instances run; built before the tests.
+            "poolctl",
+        ]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: [
             "poolctl", "RailwayFake", "Store",
