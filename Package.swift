@@ -34,6 +34,8 @@ let package = Package(
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
+            // SHA-256 of legacy agent ids that are not instance ids (LegacyInstanceId).
+            .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Migrations")]),
         // Railway's GraphQL API behind `Platform`: client, limiter, retries, documents.
         .target(name: "Railway", dependencies: [
@@ -128,6 +130,15 @@ let package = Package(
             "LocalPlatform", "Observers",
             // The binary the instances run; built before the tests.
             "poolctl",
+        ]),
+        // import-legacy against a real Postgres (scripts/with-postgres): the legacy table
+        // is made with PostgresNIO, the import runs into SQLite and Postgres stores, and
+        // the built poolctl runs it as an operator would.
+        .testTarget(name: "LegacyImportTests", dependencies: [
+            // poolctl: the command tests run the built binary.
+            "Store", "Observers", "Controller", "poolctl",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: [

@@ -54,6 +54,11 @@ public protocol PoolStore: Sendable {
     /// for the dashboard and status), by instance id.
     func claimAnswers(instanceIds: [String]) async throws -> [String: ClaimOutcome]
     func adopt(instanceId: String, serviceId: String?, conversationId: String, at: Date) async throws
+    /// Records instances another system handed out as claimed, in one transaction: all of
+    /// them or none. Never overwrites an instance claimed by someone else, retired or
+    /// forgotten (a conflict); importing the same claims again changes nothing. With
+    /// `dryRun` the transaction is rolled back: the outcomes say what a real run would do.
+    func importClaimed(_ claims: [ImportedClaim], dryRun: Bool, at: Date) async throws -> [ImportOutcome]
 
     /// Queues a drain or replenish request made through the API. Returns its id.
     func addRequest(kind: PoolRequest.Kind, count: Int?, at: Date) async throws -> Int64

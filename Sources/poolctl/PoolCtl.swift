@@ -6,7 +6,7 @@ struct PoolCtl: AsyncParsableCommand {
         commandName: "poolctl",
         abstract: "Keeps a pool of pre-warmed agent instances: validate the spec, plan, apply, serve.",
         subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, MigrateCommand.self,
-                      ClaimCommand.self, FakeRailwayCommand.self, StandInAgentCommand.self, Bench.self])
+                      ClaimCommand.self, ImportLegacyCommand.self, FakeRailwayCommand.self, StandInAgentCommand.self, Bench.self])
 }
 
 /// Options every command that reads pool.yaml shares.

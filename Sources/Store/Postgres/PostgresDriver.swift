@@ -95,7 +95,7 @@ final class PostgresDriver: SQLDriver {
                 return translate(cause, operation)
             }
             return StoreError.database(operation: operation, message: url.redact(Self.describe(failed)))
-        case is StoreError, is IdempotencyKeyTaken:
+        case is StoreError, is IdempotencyKeyTaken, is DryRunRollback:
             return error
         default:
             return StoreError.database(operation: operation, message: url.redact(Self.describe(error)))
@@ -120,7 +120,7 @@ final class PostgresDriver: SQLDriver {
 
     /// PSQLError's own description is deliberately generic; this one keeps what helps an
     /// operator (code, server message, network error) and nothing else.
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         guard let error = error as? PSQLError else { return String(describing: error) }
         var parts = ["\(error.code)"]
         if let server = error.serverInfo {
@@ -140,7 +140,7 @@ final class PostgresDriver: SQLDriver {
         }
     }
 
-    private static func connectionTLS(_ mode: PostgresURL.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+    static func connectionTLS(_ mode: PostgresURL.TLSMode) throws -> PostgresConnection.Configuration.TLS {
         switch mode {
         case .disable: .disable
         case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
@@ -155,7 +155,7 @@ private enum Race<Value: Sendable>: Sendable {
     case timedOut
 }
 
-private struct PostgresSession: SQLSession {
+struct PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
 

@@ -35,7 +35,7 @@ public final class PostgresStore: SQLPoolStore, @unchecked Sendable {
         super.init(driver: driver, logger: logger)
     }
 
-    private static func isPlainIdentifier(_ name: String) -> Bool {
+    static func isPlainIdentifier(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
         return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
