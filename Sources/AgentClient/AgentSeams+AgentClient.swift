@@ -36,7 +36,8 @@ extension AgentClient: ClaimCaller {
         case .success(let c):
             .success(ConversationBinding(conversationId: c.conversationId, inviteUrl: c.inviteUrl ?? inviteUrl))
         case .failure(let e):
-            .failure(ClaimCallFailure(message: e.description, configurationFault: e == .unauthorized))
+            .failure(ClaimCallFailure(message: e.description, configurationFault: e == .unauthorized,
+                                      alreadyBound: e == .conflict))
         }
     }
 }

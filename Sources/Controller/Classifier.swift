@@ -92,6 +92,9 @@ public enum Classifier {
         var claim = record?.claim ?? .none
         if claim == .none, record?.marked == .adopted || record?.conversationId != nil { claim = .claimed }
 
+        // An instance that reports a conversation is never deleted, retired or not (a 409
+        // on a claim, or a claim whose record was lost): someone may be talking to it.
+        if claim == .none, case .status(let s) = inst.probe, s.conversationId != nil { claim = .claimed }
         if claim == .none, let reason = record?.retiredReason {
             return make(.tainted, "retired after a failed claim: \(reason)")
         }

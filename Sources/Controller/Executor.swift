@@ -48,7 +48,9 @@ public struct Executor: Sendable {
         let services = Dictionary(observed.instances.compactMap { i in i.service.map { ($0.serviceId, $0) } },
                                   uniquingKeysWith: { a, _ in a })
         let ownedInstances = observed.instances.filter { Classifier.ownerId(of: $0, prefix: prefix) != nil }
-        let owned = Set(ownedInstances.compactMap { $0.service?.serviceId })
+        // Ours: owned services in the listing, and services our records name (one may be
+        // missing from a lagging listing and still be ours to delete).
+        let owned = Set(ownedInstances.compactMap { $0.service?.serviceId } + observed.instances.compactMap { $0.record?.serviceId })
         let conversations = Dictionary(ownedInstances.compactMap { i -> (String, String)? in
             guard let id = Classifier.ownerId(of: i, prefix: prefix), case .status(let s) = i.probe,
                   let c = s.conversationId else { return nil }
@@ -118,6 +120,11 @@ public struct Executor: Sendable {
         let record = try await store.instance(id: a.instanceId)
         var step = record?.createStep ?? .intentRecorded
         var serviceId = record?.serviceId ?? service?.serviceId
+        // The listing does not show the service the record names (yet): what the remaining
+        // steps would repeat cannot be known, so wait for a listing that shows it.
+        if record?.serviceId != nil, service == nil, step < .pinned {
+            throw Refusal(reason: "service \(record!.serviceId!) is not in the platform's listing yet; resuming when it is")
+        }
         if step < .serviceCreated {
             if serviceId == nil { serviceId = try await platform.createService(bp) }
             try await store.recordStep(instanceId: a.instanceId, step: .serviceCreated, serviceId: serviceId)
@@ -147,6 +154,13 @@ public struct Executor: Sendable {
     }
 
     func delete(_ a: PlanAction) async throws {
+        // Retire it first, in the store: a claim that started after the observation can no
+        // longer take it, and one that already did makes this delete stand down.
+        if a.cause != .duplicate {
+            guard try await store.reserveForDelete(instanceId: a.instanceId, reason: "deleting: \(a.reason)", at: clock()) else {
+                throw Refusal(reason: "claimed since the observation; not deleted")
+            }
+        }
         if let s = a.serviceId { try await platform.deleteService(serviceId: s) }
         // A duplicate's record belongs to the other service: keep it.
         guard a.cause != .duplicate else { return }

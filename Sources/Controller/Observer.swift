@@ -45,18 +45,19 @@ public struct Observer: Sendable {
         }
         var instances = Self.join(services: services, records: records, prefix: prefix)
         if let prober {
+            // Claims may have started during the listing: never probe one in flight.
+            let inFlight = Set((try? await store.instances())?.filter { $0.claim == .claiming }.map(\.instanceId) ?? [])
             let targets = instances.compactMap { i -> (id: String, baseURL: String)? in
                 guard let s = i.service, s.deployStatus == .success, let domain = s.domain,
-                      i.record?.claim != .claiming, // never probe an instance with a claim in flight
-                      let id = i.record?.instanceId ?? InstanceNaming.instanceId(fromServiceName: s.name, prefix: prefix)
+                      i.record?.claim != .claiming,
+                      let id = Classifier.ownerId(of: i, prefix: prefix), !inFlight.contains(id)
                 else { return nil }
-                return (id, "\(scheme)://\(domain)")
+                // Keyed by service: a duplicate service shares its instance's id.
+                return (s.serviceId, "\(scheme)://\(domain)")
             }
             let results = await prober.probeAll(targets)
             for k in instances.indices {
-                guard let id = instances[k].record?.instanceId
-                        ?? instances[k].service.flatMap({ InstanceNaming.instanceId(fromServiceName: $0.name, prefix: prefix) }),
-                      let r = results[id] else { continue }
+                guard let s = instances[k].service, let r = results[s.serviceId] else { continue }
                 instances[k].probe = r
             }
         }

@@ -56,7 +56,8 @@ public struct PlanAction: Codable, Sendable, Equatable {
     }
 
     public static func delete(_ i: ClassifiedInstance, cause: DeleteCause, reason: String) -> PlanAction {
-        PlanAction(kind: .delete, instanceId: i.instanceId, serviceId: i.service?.serviceId,
+        // A record whose service is missing from the listing still names it: delete that.
+        PlanAction(kind: .delete, instanceId: i.instanceId, serviceId: i.service?.serviceId ?? i.record?.serviceId,
                    name: i.service?.name, cause: cause, reason: reason)
     }
 

@@ -22,6 +22,21 @@ public actor Reconciler {
     let clock: @Sendable () -> Date
     let newIds: @Sendable (Int) -> [String]
     var sawEmptyListing = false
+    /// Ticks, plans and applies run one at a time: an actor alone would interleave them at
+    /// every await.
+    var busy = false
+    var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func exclusively<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        busy = true
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
 
     public init(spec: EnvironmentSpec, observer: Observer, executor: Executor, logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() },
@@ -39,6 +54,10 @@ public actor Reconciler {
 
     /// Observe and plan, without changing anything.
     public func plan() async -> (ObservedState, Plan) {
+        await exclusively { await planNow() }
+    }
+
+    func planNow() async -> (ObservedState, Plan) {
         var observed = await observer.observe()
         observed = checkPlausible(observed)
         let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick))
@@ -47,7 +66,11 @@ public actor Reconciler {
 
     /// One full tick.
     public func tick() async -> TickResult {
-        let (observed, plan) = await plan()
+        await exclusively { await tickNow() }
+    }
+
+    func tickNow() async -> TickResult {
+        let (observed, plan) = await planNow()
         await recordHealthy(observed)
         let results = await executor.apply(plan, observed: observed)
         log(TickResult(observed: observed, plan: plan, results: results))
@@ -56,6 +79,10 @@ public actor Reconciler {
 
     /// Applies a plan made earlier, after checking the world still looks as it did then.
     public func apply(saved: SavedPlan) async throws -> TickResult {
+        try await exclusively { try await applyNow(saved: saved) }
+    }
+
+    func applyNow(saved: SavedPlan) async throws -> TickResult {
         var observed = await observer.observe()
         observed = checkPlausible(observed)
         guard observed.complete else {

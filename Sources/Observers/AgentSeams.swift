@@ -28,15 +28,19 @@ public struct ConversationBinding: Sendable, Equatable {
     }
 }
 
-/// Why a claim call failed, said for people, and whether it is a configuration fault
-/// (401: the instance refused the pool key) rather than a possibly dirty instance.
+/// Why a claim call failed, said for people, and what it says about the instance: a
+/// configuration fault (401: it refused the pool key) or already bound (409), rather than
+/// possibly dirty.
 public struct ClaimCallFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var configurationFault: Bool
+    /// 409: the instance already holds a conversation (someone else's, maybe live).
+    public var alreadyBound: Bool
 
-    public init(message: String, configurationFault: Bool = false) {
+    public init(message: String, configurationFault: Bool = false, alreadyBound: Bool = false) {
         self.message = message
         self.configurationFault = configurationFault
+        self.alreadyBound = alreadyBound
     }
 
     public var description: String { message }

@@ -36,7 +36,9 @@ public protocol PoolStore: Sendable {
     /// Atomically takes the oldest claimable instance (marked idle, never claimed, not
     /// retired, not forgotten) for `agentName`. With an idempotency key already used,
     /// takes nothing and reports that claim instead.
-    func beginClaim(agentName: String, idempotencyKey: String?, at: Date) async throws -> ClaimStart
+    /// `requestHash`: a hash of the request the key is used with; the same key with another
+    /// hash answers `.keyReused`.
+    func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?, at: Date) async throws -> ClaimStart
     /// The instance accepted the conversation: it is claimed, and the answer is stored for
     /// the claim's idempotency key. Throws `StoreError.notClaiming` unless a claim is in flight.
     /// Records the claim and its audit event in one transaction.
@@ -53,6 +55,12 @@ public protocol PoolStore: Sendable {
     /// The stored answers of finished, successful claims of these instances (invite URLs
     /// for the dashboard and status), by instance id.
     func claimAnswers(instanceIds: [String]) async throws -> [String: ClaimOutcome]
+    /// A claim call found the instance already bound (409): it is kept as adopted, never
+    /// handed out and never deleted automatically (a live user may be on it).
+    func claimFoundBound(instanceId: String, reason: String, at: Date) async throws
+    /// Before deleting an unclaimed instance's service: retires it so no claim can take it
+    /// meanwhile. False when it is claimed or claiming (the delete must not happen).
+    func reserveForDelete(instanceId: String, reason: String, at: Date) async throws -> Bool
     func adopt(instanceId: String, serviceId: String?, conversationId: String, at: Date) async throws
     /// Records instances another system handed out as claimed, in one transaction: all of
     /// them or none. Never overwrites an instance claimed by someone else, retired or
@@ -94,6 +102,8 @@ public enum ClaimStart: Sendable, Equatable {
     case replay(ClaimOutcome)
     /// The idempotency key belongs to a claim still in flight.
     case inProgress
+    /// The key was first used with another request.
+    case keyReused
 }
 
 /// The stored answer of a finished claim, replayed for a retried request.
@@ -103,6 +113,10 @@ public enum ClaimOutcome: Sendable, Equatable, Codable {
 }
 
 extension PoolStore {
+    public func beginClaim(agentName: String, idempotencyKey: String?, at: Date) async throws -> ClaimStart {
+        try await beginClaim(agentName: agentName, idempotencyKey: idempotencyKey, requestHash: nil, at: at)
+    }
+
     public func mark(instanceId: String, serviceId: String?, state: InstanceState, at: Date) async throws {
         try await mark(instanceId: instanceId, serviceId: serviceId, domain: nil, state: state, at: at)
     }

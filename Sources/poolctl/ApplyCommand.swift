@@ -61,7 +61,9 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             guard preview.hasChanges else { return }
             try confirm()
-            result = await context.reconciler.tick()
+            // Apply exactly what was shown: refused if the pool moved while the operator read it.
+            do { result = try await context.reconciler.apply(saved: SavedPlan(plan: preview, observed: observed, savedAt: Date())) }
+            catch { throw CLIError("\(error)") }
         }
         for r in result.results {
             switch r.outcome {

@@ -60,10 +60,13 @@ struct ClaimCommand: AsyncParsableCommand {
             Output.error("error: \(e)")
             throw ExitCode(1)
         case .failed(let id, let message):
-            Output.error("error: the claim of instance \(id) failed: \(message); the instance is retired and will be replaced")
+            Output.error("error: the claim of instance \(id) failed: \(message)")
             throw ExitCode(1)
         case .inProgress:
             Output.error("error: a claim with this Idempotency-Key is still in progress")
+            throw ExitCode(1)
+        case .keyReused:
+            Output.error("error: this Idempotency-Key was used with another request")
             throw ExitCode(1)
         case .unavailable(let why):
             Output.error("error: \(why)")

@@ -59,7 +59,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [(StandInFailure.conflict, StandInEndpoint.createConversation), (.serverError, .createConversation),
+    @Test(arguments: [(StandInFailure.serverError, StandInEndpoint.createConversation),
                       (.hang, .createConversation), (.html, .createConversation), (.noConversationId, .createConversation),
                       (.malformedJSON, .createConversation), (.waitingForAcceptance, .join), (.pendingAcceptance, .join),
                       (.serverError, .join)])
@@ -81,6 +81,28 @@ import Testing
             guard case .failed(let id, _) = await service.claim(request) else { Issue.record("not failed"); return }
             let record = try await store.instance(id: id)
             #expect(record?.retiredReason == nil && record?.claim == InstanceRecord.Claim.none)
+            #expect(record?.marked == .misconfigured, "not claimable again until a probe says it is fine")
+            #expect(await service.claim(request) == .poolEmpty)
+        }
+    }
+
+    @Test func anInstanceAlreadyBoundIsKeptAsAdoptedNeverRetired() async throws {
+        try await withAgent(failure: .conflict, on: .createConversation) { service, _, store, _ in
+            guard case .failed(let id, _) = await service.claim(request) else { Issue.record("not failed"); return }
+            let record = try await store.instance(id: id)
+            #expect(record?.retiredReason == nil)
+            #expect(record?.claim == .claimed && record?.agentName == nil && record?.marked == .adopted)
+            #expect(await service.claim(request) == .poolEmpty)
+        }
+    }
+
+    @Test func anIdempotencyKeyWithAnotherBodyIsRefused() async throws {
+        try await withAgent { service, _, store, _ in
+            guard case .claimed = await service.claim(request, idempotencyKey: "k") else { Issue.record("not claimed"); return }
+            let other = ClaimRequest(agentName: "Someone Else", instructions: "Other.")
+            #expect(await service.claim(other, idempotencyKey: "k") == .keyReused)
+            let records = try await store.instances()
+            #expect(records.filter { $0.claim == .claimed }.count == 1)
         }
     }
 

@@ -106,11 +106,13 @@ enum RandomWorld {
             // An oracle written apart from the classifier: recorded, or named exactly
             // <prefix>-<12 of a-z0-9 with a digit>.
             let pattern = try! NSRegularExpression(pattern: "^convos-agent-(?=[a-z]*[0-9])[a-z0-9]{12}$")
-            let ownedServices = Set(o.instances.compactMap { i -> String? in
+            var ownedServices = Set(o.instances.compactMap { i -> String? in
                 guard let s = i.service else { return nil }
                 let byName = pattern.firstMatch(in: s.name, range: NSRange(s.name.startIndex..., in: s.name)) != nil
                 return i.record != nil || byName ? s.serviceId : nil
             })
+            // A record names its own service even when the listing does not show it.
+            ownedServices.formUnion(o.instances.compactMap { $0.service == nil ? $0.record?.serviceId : nil })
             let allNames = Set(o.instances.compactMap { $0.service?.name })
             for a in plan.actions {
                 if let s = a.serviceId { #expect(ownedServices.contains(s), "seed \(seed): \(a.kind) on \(s)") }
@@ -217,10 +219,10 @@ struct Simulation {
         for a in plan.actions {
             switch a.kind {
             case .delete:
-                if let s = a.serviceId {
-                    observed.instances.removeAll { $0.service?.serviceId == s }
-                } else {
-                    observed.instances.removeAll { $0.service == nil && $0.record?.instanceId == a.instanceId }
+                // The service named (if listed), or the record-only instance.
+                observed.instances.removeAll { i in
+                    if let s = a.serviceId, i.service?.serviceId == s { return true }
+                    return i.service == nil && i.record?.instanceId == a.instanceId
                 }
                 if a.cause == .failedBuild {
                     observed.consecutiveBuildFailures += 1

@@ -162,7 +162,12 @@ import Testing
         let stale = ObservedInstance(service: nil, record: F.record("a", step: .serviceCreated, age: 5000))
         let r = F.plan([stale], F.desired(F.settings(minIdle: 0)))
         #expect(r.actions(.delete).map(\.cause) == [.abandoned])
-        #expect(r.actions(.delete).first?.serviceId == nil)
+        // The record names a service the listing does not show: deleting it is harmless if
+        // it is gone, and no leak if it exists.
+        #expect(r.actions(.delete).first?.serviceId == "svc-a")
+        let never = ObservedInstance(service: nil, record: InstanceRecord(instanceId: F.id("n"), revision: F.current,
+                                                                          createdAt: F.now.addingTimeInterval(-5000), createStep: .intentRecorded))
+        #expect(F.plan([never], F.desired(F.settings(minIdle: 0))).actions(.delete).first?.serviceId == nil)
     }
 
     @Test func misconfiguredInstancesDoNotSnowballIntoCreates() {

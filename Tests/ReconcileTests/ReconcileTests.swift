@@ -119,6 +119,12 @@ import Testing
             #expect(!blind.observed.complete && blind.plan.actions.isEmpty)
             #expect(await !r.tick().plan.hasChanges)
             #expect(await w.fake.calls(of: "ServiceCreate") == 2)
+            // Twice in a row, it is believed: the instances are gone, the pool refills.
+            await w.fake.inject(.emptyEnvironment, times: 2)
+            #expect(await !r.tick().observed.complete)
+            let believed = await r.tick()
+            #expect(believed.observed.complete)
+            #expect(believed.plan.actions.filter { $0.kind == .create }.count == 2)
         }
     }
 
@@ -166,6 +172,63 @@ import Testing
             #expect(events.count == t.results.count)
             #expect(events.allSatisfy { $0.kind == "create" && $0.outcome == "ok" })
         }
+    }
+}
+
+/// Races and reentrancy found in review, kept as tests.
+@Suite struct ReconcileRaceTests {
+    @Test func concurrentTicksNeverOverlap() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec()) { w in
+            let r = w.reconciler()
+            async let a = r.tick()
+            async let b = r.tick()
+            _ = await (a, b)
+            #expect(await w.poolServices().count == 3, "one tick at a time: no double create")
+        }
+    }
+
+    @Test func aClaimDuringATickIsNeverDeletedByIt() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            #expect(await w.converge(w.reconciler(), idle: 2) != nil)
+            // The tick observes with minIdle 1, plans one excess delete; a claim takes both
+            // instances after the observation, before the delete.
+            let lowered = try ReconcileWorld.spec(minIdle: 1)
+            let r = w.reconciler(spec: lowered)
+            let (observed, plan) = await r.plan()
+            #expect(plan.actions.filter { $0.kind == .delete }.count == 1)
+            for _ in 0..<2 { _ = try await w.store.beginClaim(agentName: "late", idempotencyKey: nil, at: w.clock.now) }
+            // A saved plan is refused outright (the world moved); the executor itself must
+            // stand down too, for the tick that observed before the claims.
+            await #expect(throws: SavedPlan.Rejection.self) {
+                try await r.apply(saved: SavedPlan(plan: plan, observed: observed, savedAt: w.clock.now))
+            }
+            let results = await r.executor.apply(plan, observed: observed)
+            #expect(results.contains { if case .refused = $0.outcome { true } else { false } })
+            #expect(await w.poolServices().count == 2, "the claimed instance's service survives")
+            #expect(await w.fake.calls(of: "ServiceDelete") == 0)
+        }
+    }
+
+    @Test func anAdoptedInstanceConverges() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 1)) { w in
+            let r = w.reconciler(prober: ReportsConversation())
+            var adoptedMarks: [String] = []
+            for _ in 0..<5 {
+                let t = await r.tick()
+                adoptedMarks += t.plan.actions.filter { $0.kind == .mark && $0.toState == .adopted }.map(\.instanceId)
+                await w.advance(.seconds(90))
+            }
+            #expect(!adoptedMarks.isEmpty)
+            #expect(Set(adoptedMarks).count == adoptedMarks.count, "each instance adopted once, not re-marked every tick")
+            #expect(await w.fake.calls(of: "ServiceDelete") == 0, "adopted instances are never deleted")
+        }
+    }
+}
+
+/// Every instance reports a conversation the pool never handed out.
+struct ReportsConversation: StatusProber {
+    func probeAll(_ targets: [(id: String, baseURL: String)]) async -> [String: ProbeResult] {
+        Dictionary(uniqueKeysWithValues: targets.map { ($0.id, .status(AgentStatus(usable: true, conversationId: "someone"))) })
     }
 }
 

@@ -195,7 +195,8 @@ import Testing
         try await backend.withStore { store in
             try await store.adopt(instanceId: "x1", serviceId: "svc-x1", conversationId: "conv-x", at: t0)
             #expect(try await store.instance(id: "x1")
-                    == InstanceRecord(instanceId: "x1", serviceId: "svc-x1", claim: .claimed, conversationId: "conv-x"))
+                    == InstanceRecord(instanceId: "x1", serviceId: "svc-x1", claim: .claimed, conversationId: "conv-x",
+                                      marked: .adopted))
             // An instance we handed out keeps its agent.
             try await store.mark(instanceId: "x2", serviceId: nil, state: .idle, at: t0)
             _ = try await store.beginClaim(agentName: "trip", idempotencyKey: nil, at: t0)
@@ -282,3 +283,28 @@ func takenId(_ start: ClaimStart) throws -> String {
 }
 
 struct UnexpectedClaimStart: Error {}
+
+@Suite struct DeleteReservationTests {
+    let t0 = time(1_764_000_000_000)
+
+    @Test(arguments: StoreBackend.underTest)
+    func onlyUnclaimedInstancesAreReservedForDeletion(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            for id in ["free", "taken"] {
+                try await store.recordIntent(instanceId: id, serviceName: "p-\(id)", revision: "r", at: t0)
+                try await store.mark(instanceId: id, serviceId: "svc-\(id)", domain: "h:1", state: .idle, at: t0)
+            }
+            guard case .took(let taken) = try await store.beginClaim(agentName: "a", idempotencyKey: nil, at: t0) else {
+                Issue.record("no claim"); return
+            }
+            let free = taken.instanceId == "free" ? "taken" : "free"
+            #expect(try await store.reserveForDelete(instanceId: taken.instanceId, reason: "excess", at: t0) == false)
+            #expect(try await store.reserveForDelete(instanceId: free, reason: "excess", at: t0))
+            #expect(try await store.instance(id: free)?.retiredReason == "excess")
+            // Reserved: no claim can take it any more.
+            #expect(try await store.beginClaim(agentName: "b", idempotencyKey: nil, at: t0) == .poolEmpty)
+            // Unknown to the store (owned by name only): free to delete.
+            #expect(try await store.reserveForDelete(instanceId: "unknown", reason: "dead", at: t0))
+        }
+    }
+}

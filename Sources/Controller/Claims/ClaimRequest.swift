@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Spec
 
@@ -12,6 +13,13 @@ public struct ClaimRequest: Codable, Sendable, Equatable {
         self.agentName = agentName
         self.instructions = instructions
         self.joinUrl = joinUrl
+    }
+
+    /// A hash of the request, so an Idempotency-Key reused with another body is refused.
+    public var fingerprint: String {
+        var canonical = ""
+        for field in [agentName, instructions, joinUrl ?? ""] { canonical += "\(field.utf8.count):\(field);" }
+        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     public static let maxAgentName = 64
@@ -77,6 +85,8 @@ public enum ClaimResult: Sendable, Equatable {
     case failed(instanceId: String, message: String)
     /// The same Idempotency-Key is still being served.
     case inProgress
+    /// The Idempotency-Key was first used with another request.
+    case keyReused
     /// The store could not be reached: nothing was taken.
     case unavailable(String)
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import Observers
@@ -37,7 +38,8 @@ public struct ClaimService: Sendable {
         let agentName = request.agentName.trimmingCharacters(in: .whitespacesAndNewlines)
         let start: ClaimStart
         do {
-            start = try await store.beginClaim(agentName: agentName, idempotencyKey: idempotencyKey, at: clock())
+            start = try await store.beginClaim(agentName: agentName, idempotencyKey: idempotencyKey,
+                                               requestHash: idempotencyKey == nil ? nil : request.fingerprint, at: clock())
         } catch {
             logger.error("claim: the store is unavailable: \(error)")
             return .unavailable("the pool's store is unavailable; nothing was claimed")
@@ -45,6 +47,7 @@ public struct ClaimService: Sendable {
         switch start {
         case .poolEmpty: return .poolEmpty
         case .inProgress: return .inProgress
+        case .keyReused: return .keyReused
         case .replay(.claimed(let id, let conversation, let invite, let joined)):
             return .claimed(ClaimAnswer(inviteUrl: invite, conversationId: conversation, instanceId: id, joined: joined))
         case .replay(.failed(let id, let message)):
@@ -83,11 +86,9 @@ public struct ClaimService: Sendable {
                 try await store.completeClaim(instanceId: id, conversationId: binding.conversationId,
                                               inviteUrl: binding.inviteUrl, joined: request.joinUrl != nil, at: clock())
             } catch {
-                // The instance is bound but unrecorded: it stays "claiming", which nothing
-                // touches, so the conversation is not lost; the operator sees it.
-                logger.critical("claim of \(id) succeeded on the instance but could not be recorded: \(error)")
-                await event("claim", id, "failed", "claimed by \"\(agent)\" but not recorded: \(error)")
-                return .unavailable("the instance was claimed but the pool could not record it; contact the operator (instance \(id))")
+                // The instance is this agent's now, recorded or not: answer it. The record
+                // stays "claiming", which nothing deletes; the operator finds it in the log.
+                logger.critical("claim of \(id) for \"\(agent)\" succeeded on the instance but could not be recorded: \(error); conversation \(binding.conversationId), invite \(binding.inviteUrl ?? "none")")
             }
             logger.info("claimed \(id) for \"\(agent)\"")
             return .claimed(ClaimAnswer(inviteUrl: binding.inviteUrl, conversationId: binding.conversationId,
@@ -95,8 +96,11 @@ public struct ClaimService: Sendable {
         case .failure(let failure):
             // The store records the claim's audit event in the same transaction.
             do {
-                if failure.configurationFault {
-                    // Not dirty: nothing was written on it. Back to the pool's care, not retired.
+                if failure.alreadyBound {
+                    // Someone's conversation may be live on it: keep it, never hand it out.
+                    try await store.claimFoundBound(instanceId: id, reason: failure.message, at: clock())
+                } else if failure.configurationFault {
+                    // Not dirty: nothing was written on it. Marked misconfigured, not retired.
                     try await store.releaseClaim(instanceId: id, reason: failure.message, at: clock())
                 } else {
                     try await store.failClaim(instanceId: id, reason: failure.message, at: clock())
@@ -104,7 +108,8 @@ public struct ClaimService: Sendable {
             } catch {
                 logger.error("claim of \(id) failed (\(failure.message)) and could not be recorded: \(error)")
             }
-            let what = failure.configurationFault ? "released (configuration fault)" : "retired"
+            let what = failure.alreadyBound ? "kept as adopted (already bound)"
+                : failure.configurationFault ? "released (configuration fault)" : "retired"
             logger.warning("claim of \(id) for \"\(agent)\" failed: \(failure.message); \(what)")
             return .failed(instanceId: id, message: failure.message)
         }
@@ -125,7 +130,8 @@ public struct ClaimService: Sendable {
     /// Kill: delete a claimed (or adopted) instance's service and close its record.
     public func kill(instanceId: String) async throws {
         guard let r = try await store.instance(id: instanceId) else { throw OperatorError.notFound("no instance \(instanceId)") }
-        guard r.claim == .claimed || r.marked == .adopted || r.conversationId != nil else {
+        // A claim left "claiming" by a crash can be killed too: nothing else clears it.
+        guard r.claim != .none || r.marked == .adopted || r.conversationId != nil else {
             throw OperatorError.wrongState("instance \(instanceId) is not claimed; the pool manages it")
         }
         try await remove(r, kind: "kill")

@@ -2,13 +2,13 @@ import Foundation
 import Observers
 
 extension SQLPoolStore {
-    public func beginClaim(agentName: String, idempotencyKey: String?, at: Date) async throws -> ClaimStart {
+    public func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?, at: Date) async throws -> ClaimStart {
         try requireNonEmpty(agentName, "agentName")
         if let idempotencyKey { try requireNonEmpty(idempotencyKey, "idempotencyKey") }
         let pickLock = driver.dialect.claimPickLock
         do {
             return try await driver.write("beginClaim") { db in
-                if let idempotencyKey, let earlier = try await Self.claimStart(forKey: idempotencyKey, db) {
+                if let idempotencyKey, let earlier = try await Self.claimStart(forKey: idempotencyKey, requestHash: requestHash, db) {
                     return earlier
                 }
                 // One conditional UPDATE: the row is picked and taken in the same statement,
@@ -27,11 +27,11 @@ extension SQLPoolStore {
                 guard let row = taken.first else { return .poolEmpty }
                 let record = try InstanceRecord(row: row)
                 let inserted = try await db.run("""
-                    INSERT INTO claims (idempotency_key, instance_id, agent_name, started_at)
-                    VALUES ($1, $2, $3, $4)
+                    INSERT INTO claims (idempotency_key, instance_id, agent_name, started_at, request_hash)
+                    VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (idempotency_key) DO NOTHING
                     RETURNING id
-                    """, .text(idempotencyKey), .text(record.instanceId), .text(agentName), .date(at))
+                    """, .text(idempotencyKey), .text(record.instanceId), .text(agentName), .date(at), .text(requestHash))
                 if inserted.isEmpty { throw IdempotencyKeyTaken() }
                 return .took(record)
             }
@@ -39,7 +39,7 @@ extension SQLPoolStore {
             // A concurrent claim with the same key committed first; ours rolled back and
             // released its instance. Answer as a retry would.
             return try await driver.read("beginClaim") { db in
-                try await Self.claimStart(forKey: idempotencyKey!, db) ?? .inProgress
+                try await Self.claimStart(forKey: idempotencyKey!, requestHash: requestHash, db) ?? .inProgress
             }
         }
     }
@@ -92,7 +92,7 @@ extension SQLPoolStore {
         try requireNonEmpty(reason, "reason")
         try await driver.write("releaseClaim") { db in
             let updated = try await db.run("""
-                UPDATE instances SET claim = 'none', agent_name = NULL
+                UPDATE instances SET claim = 'none', agent_name = NULL, marked = 'misconfigured'
                 WHERE instance_id = $1 AND claim = 'claiming'
                 RETURNING instance_id, service_id
                 """, .text(instanceId))
@@ -105,6 +105,26 @@ extension SQLPoolStore {
                 UPDATE claims SET finished_at = $2, error = $3
                 WHERE instance_id = $1 AND finished_at IS NULL
                 """, .text(instanceId), .date(at), .text(reason))
+        }
+    }
+
+    public func claimFoundBound(instanceId: String, reason: String, at: Date) async throws {
+        try await driver.write("claimFoundBound") { db in
+            let updated = try await db.run("""
+                UPDATE instances SET claim = 'claimed', agent_name = NULL, marked = 'adopted'
+                WHERE instance_id = $1 AND claim = 'claiming'
+                RETURNING instance_id, service_id
+                """, .text(instanceId))
+            guard let row = updated.first else { throw StoreError.notClaiming(instanceId: instanceId) }
+            try await db.run("""
+                UPDATE claims SET finished_at = $2, error = $3
+                WHERE instance_id = $1 AND finished_at IS NULL
+                """, .text(instanceId), .date(at), .text(reason))
+            try await db.run("""
+                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
+                VALUES ($1, 'claim', $2, $3, 'failed', $4)
+                """, .date(at), .text(instanceId), .text(try row.text("service_id")),
+                .text("\(reason); it already holds a conversation: kept as adopted, never handed out"))
         }
     }
 
@@ -133,10 +153,10 @@ extension SQLPoolStore {
         try requireNonEmpty(conversationId, "conversationId")
         try await driver.write("adopt") { db in
             let adopted = try await db.run("""
-                INSERT INTO instances (instance_id, service_id, claim, conversation_id)
-                VALUES ($1, $2, 'claimed', $3)
+                INSERT INTO instances (instance_id, service_id, claim, conversation_id, marked)
+                VALUES ($1, $2, 'claimed', $3, 'adopted')
                 ON CONFLICT (instance_id) DO UPDATE
-                SET claim = 'claimed', agent_name = NULL,
+                SET claim = 'claimed', agent_name = NULL, marked = 'adopted',
                     conversation_id = excluded.conversation_id,
                     service_id = COALESCE(excluded.service_id, instances.service_id),
                     forgotten_at = NULL
@@ -154,11 +174,12 @@ extension SQLPoolStore {
     }
 
     /// What an earlier claim with this key says, nil when the key is new.
-    private static func claimStart(forKey key: String, _ db: any SQLSession) async throws -> ClaimStart? {
+    private static func claimStart(forKey key: String, requestHash: String?, _ db: any SQLSession) async throws -> ClaimStart? {
         guard let row = try await db.run("""
-            SELECT instance_id, finished_at, conversation_id, invite_url, joined, error
+            SELECT instance_id, finished_at, conversation_id, invite_url, joined, error, request_hash
             FROM claims WHERE idempotency_key = $1
             """, .text(key)).first else { return nil }
+        if let requestHash, let first = try row.text("request_hash"), first != requestHash { return .keyReused }
         guard try row.integer("finished_at") != nil else { return .inProgress }
         let instanceId = try row.requiredText("instance_id")
         if let error = try row.text("error") {

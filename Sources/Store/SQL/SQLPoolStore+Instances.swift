@@ -77,6 +77,20 @@ extension SQLPoolStore {
 
     /// Forgetting an unknown or already forgotten instance does nothing, so a repeated
     /// delete action stays harmless.
+    public func reserveForDelete(instanceId: String, reason: String, at: Date) async throws -> Bool {
+        try await driver.write("reserveForDelete") { db in
+            let rows = try await db.run("""
+                UPDATE instances SET retired_reason = COALESCE(retired_reason, $2)
+                WHERE instance_id = $1 AND claim = 'none'
+                RETURNING instance_id
+                """, .text(instanceId), .text(reason))
+            if !rows.isEmpty { return true }
+            // No row at all (a service owned by name only) is free to delete; a claimed or
+            // claiming one is not.
+            return try await db.run("SELECT 1 AS present FROM instances WHERE instance_id = $1", .text(instanceId)).isEmpty
+        }
+    }
+
     public func forget(instanceId: String, at: Date) async throws {
         try await driver.write("forget") { db in
             try await db.run("UPDATE instances SET forgotten_at = $2 WHERE instance_id = $1 AND forgotten_at IS NULL",
