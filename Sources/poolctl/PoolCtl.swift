@@ -5,7 +5,7 @@ struct PoolCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poolctl",
         abstract: "Keeps a pool of pre-warmed agent instances: validate the spec, plan, apply, serve.",
-        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, MigrateCommand.self,
+        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, MigrateCommand.self, ServeCommand.self,
                       FakeRailwayCommand.self, StandInAgentCommand.self, Bench.self])
 }
 
