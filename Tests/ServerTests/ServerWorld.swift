@@ -171,18 +171,19 @@ final class MemoryPlatform: Platform, @unchecked Sendable {
 
     struct ListingFailed: Error, CustomStringConvertible { var description: String }
 
+    /// What a listing returns is what existed when it started, however long it is held.
     func listServices() async throws -> [PlatformService] {
-        let gate = lock.withLock {
+        let (gate, snapshot) = lock.withLock {
             listed += 1
             running += 1
             mostConcurrent = max(mostConcurrent, running)
-            return self.gate
+            return (self.gate, services)
         }
         defer { lock.withLock { running -= 1 } }
         await gate?.wait()
         if listingDelay > .zero { try? await Task.sleep(for: listingDelay) }
         if let failure = listingFailure { throw ListingFailed(description: failure) }
-        return lock.withLock { services }
+        return snapshot
     }
 
     func createService(_ b: InstanceBlueprint) async throws -> String { add(name: b.name).serviceId }
