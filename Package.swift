@@ -85,10 +85,23 @@ let package = Package(
         ]),
         // QR Code encoder (ISO/IEC 18004, byte mode) and SVG rendering for the dashboard's invite URL.
         .target(name: "QRCode"),
+        // The HTTP API and the reconcile loop as a service: what `poolctl serve` runs.
+        .target(name: "Server", dependencies: [
+            "Controller", "Store", "Spec", "Observers",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            // Constant-time comparison of the bearer token through SHA-256 digests.
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], resources: [.copy("openapi.yaml")]),
         .executableTarget(name: "poolctl", dependencies: [
-            "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent",
+            "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -139,6 +152,16 @@ let package = Package(
             "Store", "Observers", "Controller", "poolctl",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The HTTP API through Hummingbird's test client, the loop, and `poolctl serve` end to end.
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Controller", "Spec", "Observers", "Store", "poolctl", "RailwayFake",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: [

@@ -54,12 +54,19 @@ public actor Reconciler {
 
     /// Observe and plan, without changing anything.
     public func plan() async -> (ObservedState, Plan) {
-        await exclusively { await planNow() }
+        await exclusively { await planNow(remember: true) }
     }
 
-    func planNow() async -> (ObservedState, Plan) {
+    /// Observe and plan, without changing anything and without counting this listing
+    /// toward the empty-listing check: a preview polled by the API must never make the
+    /// next tick believe an empty listing it saw only once.
+    public func preview() async -> (ObservedState, Plan) {
+        await exclusively { await planNow(remember: false) }
+    }
+
+    func planNow(remember: Bool) async -> (ObservedState, Plan) {
         var observed = await observer.observe()
-        observed = checkPlausible(observed)
+        observed = checkPlausible(observed, remember: remember)
         let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick))
         return (observed, Planner.plan(desired: desired, observed: observed, now: clock()))
     }
@@ -70,7 +77,7 @@ public actor Reconciler {
     }
 
     func tickNow() async -> TickResult {
-        let (observed, plan) = await planNow()
+        let (observed, plan) = await planNow(remember: true)
         await recordHealthy(observed)
         let results = await executor.apply(plan, observed: observed)
         log(TickResult(observed: observed, plan: plan, results: results))
@@ -96,19 +103,19 @@ public actor Reconciler {
 
     /// A listing with no services while the store knows services it created is believed
     /// only when it comes twice in a row: one bad answer must never look like deletions.
-    func checkPlausible(_ observed: ObservedState) -> ObservedState {
+    func checkPlausible(_ observed: ObservedState, remember: Bool = true) -> ObservedState {
         guard observed.complete else { return observed }
         let listed = observed.instances.contains { $0.service != nil }
         let known = observed.instances.filter { $0.record?.serviceId != nil }.count
         if !listed && known > 0 {
-            defer { sawEmptyListing = true }
+            defer { if remember { sawEmptyListing = true } }
             if !sawEmptyListing {
                 var o = observed
                 o.complete = false
                 o.incompleteReason = "the platform listed no services while the store knows \(known); waiting for a second listing"
                 return o
             }
-        } else {
+        } else if remember {
             sawEmptyListing = false
         }
         return observed

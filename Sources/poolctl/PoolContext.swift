@@ -23,32 +23,52 @@ struct PoolContext {
     /// `migrate`: apply the store's migrations first (apply, serve); a read-only plan does not.
     static func make(options: SpecOptions, logger: Logger, migrate: Bool,
                      environment env: [String: String] = ProcessInfo.processInfo.environment) async throws -> PoolContext {
-        guard let name = options.env else { throw CLIError("needs --env NAME: the environment of \(options.spec) to use") }
-        let spec: EnvironmentSpec
-        do {
-            spec = try SpecLoader(processEnvironment: env).load(path: options.spec, environment: name).environment!
-        } catch {
-            throw CLIError(error.description)
-        }
-        if spec.platform == .railway, (env["POOL_API_KEY"] ?? "").isEmpty {
-            throw CLIError("POOL_API_KEY is not set: instances are created with it and probed with it (an instance without a key accepts any caller)")
-        }
+        let spec = try loadSpec(options, environment: env)
+        try requireAPIKey(spec, environment: env)
         let platform = try makePlatform(spec, env: env)
         let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
         if migrate { _ = try await store.migrate() }
-        let blueprint = Blueprints(spec: spec, environment: env)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let agents = AgentClient(httpClient: http, apiKey: env["POOL_API_KEY"] ?? "", scheme: spec.instanceScheme, logger: logger)
         let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
+        return PoolContext(spec: spec, store: store, platform: platform,
+                           reconciler: makeReconciler(spec: spec, platform: platform, store: store, prober: prober,
+                                                      environment: env, logger: logger),
+                           agents: agents, http: http, logger: logger)
+    }
+
+    /// The selected environment of the spec file, resolved against `env`.
+    static func loadSpec(_ options: SpecOptions, environment env: [String: String]) throws -> EnvironmentSpec {
+        try loadSpec(path: options.spec, name: options.env, environment: env)
+    }
+
+    static func loadSpec(path: String, name: String?, environment env: [String: String]) throws -> EnvironmentSpec {
+        guard let name else { throw CLIError("needs --env NAME: the environment of \(path) to use") }
+        do {
+            return try SpecLoader(processEnvironment: env).load(path: path, environment: name).environment!
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
+    static func requireAPIKey(_ spec: EnvironmentSpec, environment env: [String: String]) throws {
+        if spec.platform == .railway, (env["POOL_API_KEY"] ?? "").isEmpty {
+            throw CLIError("POOL_API_KEY is not set: instances are created with it and probed with it (an instance without a key accepts any caller)")
+        }
+    }
+
+    /// Observer, executor and reconciler over `platform`; `prober` nil skips status probes.
+    static func makeReconciler(spec: EnvironmentSpec, platform: any Platform, store: any PoolStore, prober: (any StatusProber)?,
+                               environment env: [String: String], logger: Logger) -> Reconciler {
+        let blueprint = Blueprints(spec: spec, environment: env)
         let observer = Observer(platform: platform, store: store, prober: prober, prefix: spec.prefix,
                                 revision: spec.revision.hex, scheme: spec.instanceScheme)
         let executor = Executor(platform: platform, store: store, prefix: spec.prefix, revision: spec.revision.hex,
                                 logger: logger, blueprint: blueprint.make)
-        return PoolContext(spec: spec, store: store, platform: platform,
-                           reconciler: Reconciler(spec: spec, observer: observer, executor: executor, logger: logger),
-                           agents: agents, http: http, logger: logger)
+        return Reconciler(spec: spec, observer: observer, executor: executor, logger: logger)
     }
 
+    /// The one place the spec's `platform:` becomes a `Platform`, for every command.
     static func makePlatform(_ spec: EnvironmentSpec, env: [String: String]) throws -> any Platform {
         switch spec.platform {
         case .railway:
@@ -62,7 +82,8 @@ struct PoolContext {
                 throw CLIError("\(error)")
             }
         case .local:
-            throw CLIError("environment \(spec.name) uses the local platform, which `poolctl serve` runs; plan and apply need platform: railway")
+            // The local platform (stand-in agents as local processes) is not part of this build yet.
+            throw CLIError("environment \(spec.name) uses platform: local, which this build of poolctl does not include yet; use an environment with platform: railway")
         }
     }
 

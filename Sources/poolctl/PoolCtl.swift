@@ -5,8 +5,9 @@ struct PoolCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poolctl",
         abstract: "Keeps a pool of pre-warmed agent instances: validate the spec, plan, apply, serve.",
-        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, MigrateCommand.self,
-                      ClaimCommand.self, ImportLegacyCommand.self, FakeRailwayCommand.self, StandInAgentCommand.self, Bench.self])
+        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, MigrateCommand.self, ServeCommand.self,
+                      ClaimCommand.self, ImportLegacyCommand.self, FakeRailwayCommand.self, StandInAgentCommand.self,
+                      Bench.self])
 }
 
 /// Options every command that reads pool.yaml shares.

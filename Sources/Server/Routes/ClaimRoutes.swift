@@ -1,0 +1,54 @@
+import Controller
+import HTTPTypes
+import Hummingbird
+
+/// `POST /api/pool/claim`: hands an idle instance to an agent (DESIGN.md section 5).
+struct ClaimRoutes {
+    let context: ServerContext
+
+    struct Claimed: ResponseEncodable {
+        var inviteUrl: String?
+        var conversationId: String
+        var instanceId: String
+        var joined: Bool
+
+        enum CodingKeys: String, CodingKey { case inviteUrl, conversationId, instanceId, joined }
+
+        /// Every field, `inviteUrl` as null when there is none.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(inviteUrl, forKey: .inviteUrl)
+            try c.encode(conversationId, forKey: .conversationId)
+            try c.encode(instanceId, forKey: .instanceId)
+            try c.encode(joined, forKey: .joined)
+        }
+    }
+
+    func register(on group: RouterGroup<PoolRequestContext>) {
+        group.post("claim") { request, requestContext in
+            let body = try await JSONBody.decode(ClaimRequest.self, from: request, context: requestContext)
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+            let runtime = await context.loop.runtime
+            return try Self.answer(await runtime.claims.claim(body, idempotencyKey: key), retryAfter: runtime.retryAfterSeconds)
+        }
+    }
+
+    static func answer(_ result: ClaimResult, retryAfter: Int) throws -> Claimed {
+        switch result {
+        case .claimed(let a):
+            return Claimed(inviteUrl: a.inviteUrl, conversationId: a.conversationId, instanceId: a.instanceId, joined: a.joined)
+        case .poolEmpty:
+            throw APIError.unavailable("no idle instance: the pool is being refilled; retry after \(retryAfter) s", retryAfter: retryAfter)
+        case .invalid(let invalid):
+            throw APIError(.badRequest, invalid.description)
+        case .failed(let instanceId, let message):
+            throw APIError(.badGateway, "the claim call to instance \(instanceId) failed: \(message)")
+        case .inProgress:
+            throw APIError(.conflict, "a claim with this Idempotency-Key is still in progress")
+        case .keyReused:
+            throw APIError(.unprocessableContent, "Idempotency-Key: already used with another request; use a new key")
+        case .unavailable(let message):
+            throw APIError.unavailable(message, retryAfter: retryAfter)
+        }
+    }
+}

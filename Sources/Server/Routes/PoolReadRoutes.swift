@@ -1,0 +1,90 @@
+import Controller
+import Foundation
+import Hummingbird
+import Store
+
+/// What the pool looks like: counts (public, for a status badge), and behind the key the
+/// full status, the plan the next tick would apply, and the audit log.
+struct PoolReadRoutes {
+    let context: ServerContext
+
+    func registerPublic(on router: Router<PoolRequestContext>) {
+        router.get("api/pool/counts") { _, _ in PoolCounts(try await lastTick().result.plan) }
+    }
+
+    func registerProtected(on group: RouterGroup<PoolRequestContext>) {
+        group.get("status") { _, _ in try await status() }
+        group.get("plan") { _, _ in
+            let (_, plan) = await context.loop.runtime.reconciler.preview()
+            return JSONAnswer(plan)
+        }
+        group.get("events") { request, _ in try await events(request) }
+    }
+
+    func lastTick() async throws -> ReconcileLoop.LastTick {
+        guard let last = await context.loop.lastTick else {
+            throw APIError.unavailable("no tick has completed yet", retryAfter: await context.loop.runtime.retryAfterSeconds)
+        }
+        return last
+    }
+
+    func status() async throws -> PoolStatus {
+        let last = try await lastTick()
+        let spec = await context.loop.runtime.spec
+        let desired = DesiredState(spec: spec, newInstanceIds: [])
+        let owned = Classifier.classify(last.result.observed, desired: desired, now: last.finishedAt).owned
+        let answers: [String: ClaimOutcome]
+        do {
+            answers = try await context.store.claimAnswers(instanceIds: owned.filter { $0.record?.conversationId != nil }.map(\.instanceId))
+        } catch {
+            context.logger.error("status: could not read claim answers: \(error)")
+            throw APIError.unavailable("the pool's store is unavailable", retryAfter: await context.loop.runtime.retryAfterSeconds)
+        }
+        let now = context.clock()
+        let observed = last.result.observed
+        return PoolStatus(
+            counts: PoolCounts(last.result.plan),
+            tick: .init(finishedAt: last.finishedAt, complete: observed.complete, incompleteReason: observed.incompleteReason),
+            instances: owned.map { InstanceStatus($0, scheme: spec.instanceScheme, now: now, answer: answers[$0.instanceId]) })
+    }
+
+    struct EventPage: ResponseEncodable {
+        var events: [PoolEvent]
+        /// Pass as `before` for the next (older) page; null on the last page.
+        var next: Int64?
+
+        enum CodingKeys: String, CodingKey { case events, next }
+
+        /// `next` is written even when null: the last page says so.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(events, forKey: .events)
+            try c.encode(next, forKey: .next)
+        }
+    }
+
+    static let maxEventsPerPage = 500
+
+    func events(_ request: Request) async throws -> EventPage {
+        let query = request.uri.queryParameters
+        var limit = 50
+        if let text = query["limit"] {
+            guard let n = Int(text), (1...Self.maxEventsPerPage).contains(n) else {
+                throw APIError(.badRequest, "limit: expected an integer from 1 to \(Self.maxEventsPerPage)")
+            }
+            limit = n
+        }
+        var before: Int64?
+        if let text = query["before"] {
+            guard let id = Int64(text), id > 0 else { throw APIError(.badRequest, "before: expected a positive event id") }
+            before = id
+        }
+        do {
+            let events = try await context.store.events(limit: limit, before: before)
+            return EventPage(events: events, next: events.count == limit ? events.last?.id : nil)
+        } catch {
+            context.logger.error("events: the store is unavailable: \(error)")
+            throw APIError.unavailable("the pool's store is unavailable", retryAfter: await context.loop.runtime.retryAfterSeconds)
+        }
+    }
+}

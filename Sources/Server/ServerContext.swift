@@ -1,0 +1,23 @@
+import Foundation
+import Logging
+import Store
+
+/// What the HTTP API serves from: the loop (its current runtime and last tick), the store
+/// (events, requests, claim answers) and the key callers must present.
+public struct ServerContext: Sendable {
+    public var loop: ReconcileLoop
+    public var store: any PoolStore
+    /// POOL_API_KEY. Compared, never logged; an empty key refuses every protected call.
+    public var apiKey: String
+    public var logger: Logger
+    public var clock: @Sendable () -> Date
+
+    public init(loop: ReconcileLoop, store: any PoolStore, apiKey: String, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.loop = loop
+        self.store = store
+        self.apiKey = apiKey
+        self.logger = logger
+        self.clock = clock
+    }
+}

@@ -1,0 +1,111 @@
+import AgentClient
+import ArgumentParser
+import AsyncHTTPClient
+import Controller
+import Foundation
+import Hummingbird
+import Logging
+import Server
+import ServiceLifecycle
+
+/// `poolctl serve`: the HTTP API and the reconcile loop in one process (DESIGN.md section 7).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the pool's HTTP API and run the reconcile loop.",
+        discussion: """
+        Migrates the store (DATABASE_URL, or the SQLite file POOL_SQLITE_PATH, default pool.sqlite)
+        before listening. Needs POOL_API_KEY. SIGTERM or SIGINT shut down gracefully (the tick in
+        flight finishes); SIGHUP reloads the spec, keeping the last good one when the file is invalid.
+        """)
+
+    /// Longest wait for the tick and the requests in flight at shutdown; the rest is cancelled.
+    static let shutdownGrace: Duration = .seconds(20)
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "0.0.0.0"
+
+    @Option(help: "Port to listen on. Default: $PORT, else 3001. 0 picks a free one (logged).")
+    var port: Int?
+
+    func run() async throws {
+        do {
+            try await serve()
+        } catch let error as CLIError {
+            Output.error("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    func serve() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let logger = Log.make("serve")
+        let spec = try PoolContext.loadSpec(options, environment: env)
+        guard let apiKey = env["POOL_API_KEY"], !apiKey.isEmpty else {
+            throw CLIError("POOL_API_KEY is not set: the API's protected routes are called with it, and instances are created and probed with it")
+        }
+        // Fails now, with the reason, when the spec's platform cannot be reached or built.
+        _ = try PoolContext.makePlatform(spec, env: env)
+        let port = try listenPort(env)
+
+        let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
+        do {
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("store migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
+        } catch {
+            await store.close()
+            throw CLIError("could not migrate the store: \(error)")
+        }
+        // One HTTP client for every probe and claim call of the process.
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
+        let agents = AgentClient(httpClient: httpClient, apiKey: apiKey, scheme: spec.instanceScheme, logger: logger)
+        do {
+            let (specPath, envName) = (options.spec, options.env)
+            let loop = try ReconcileLoop(
+                spec: spec, logger: logger,
+                loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },
+                makeRuntime: { spec, requestTick in
+                    let platform = try PoolContext.makePlatform(spec, env: env)
+                    let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
+                    return PoolRuntime(
+                        spec: spec,
+                        reconciler: PoolContext.makeReconciler(spec: spec, platform: platform, store: store, prober: prober,
+                                                               environment: env, logger: logger),
+                        claims: ClaimService(spec: spec, store: store, caller: agents, platform: platform, logger: logger,
+                                             requestTick: requestTick))
+                })
+            let app = buildApplication(
+                ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger),
+                configuration: .init(address: .hostname(host, port: port), serverName: "poolctl"),
+                onServerRunning: { channel in
+                    logger.info("listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? port)",
+                                                        "environment": "\(spec.name)"])
+                })
+            // Shut down in reverse order: stop reloading, stop serving (requests in flight
+            // finish), then let the loop finish its tick.
+            var configuration = ServiceGroupConfiguration(
+                services: [loop, app, ReloadOnHangup(loop: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            try? await httpClient.shutdown()
+            await store.close()
+            throw error as? CLIError ?? CLIError("\(error)")
+        }
+        try? await httpClient.shutdown()
+        await store.close()
+        logger.info("stopped")
+    }
+
+    func listenPort(_ env: [String: String]) throws -> Int {
+        if let port {
+            guard (0...65535).contains(port) else { throw CLIError("--port must be 0...65535") }
+            return port
+        }
+        guard let text = env["PORT"], !text.isEmpty else { return 3001 }
+        guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PORT must be a port number, got \"\(text)\"") }
+        return value
+    }
+}

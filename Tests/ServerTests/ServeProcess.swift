@@ -1,0 +1,77 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real `poolctl serve` as a child process, its stderr collected as it comes.
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    private let errors = Pipe()
+    private let lock = NSLock()
+    private var collected = ""
+
+    static var packageRoot: String { #filePath.components(separatedBy: "/Tests/")[0] }
+
+    /// The binary sits next to the test bundle in the build folder.
+    static var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("poolctl").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return packageRoot + "/.build/debug/poolctl"
+    }
+
+    init(_ args: [String], env: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = args
+        process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(env) { $1 }
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let chunk = handle.availableData
+            guard let self, !chunk.isEmpty else { return }
+            self.lock.withLock { self.collected += String(decoding: chunk, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    var stderr: String { lock.withLock { collected } }
+
+    /// The port of its "listening" log line, once logged.
+    var port: Int? {
+        stderr.split(separator: "\n").first { $0.contains("listening") && $0.contains("port=") }
+            .flatMap { $0.components(separatedBy: "port=").dropFirst().first }
+            .flatMap { Int($0.prefix { $0.isNumber }) }
+    }
+
+    /// Waits for the exit off the cooperative threads, at most `seconds`; nil on timeout.
+    func waitForExit(seconds: Double) async -> Int32? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let deadline = Date().addingTimeInterval(seconds)
+                while self.process.isRunning && Date() < deadline { usleep(20_000) }
+                guard !self.process.isRunning else { return continuation.resume(returning: nil) }
+                // What it wrote last may not have reached the handler yet.
+                self.errors.fileHandleForReading.readabilityHandler = nil
+                let rest = self.errors.fileHandleForReading.readDataToEndOfFile()
+                self.lock.withLock { self.collected += String(decoding: rest, as: UTF8.self) }
+                continuation.resume(returning: self.process.terminationStatus)
+            }
+        }
+    }
+
+    func kill() {
+        if process.isRunning { process.interrupt(); process.terminate() }
+    }
+
+    /// GET `path` on the server; status and body.
+    static func get(_ url: String, headers: [String: String] = [:]) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: url)!)
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        request.timeoutInterval = 5
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+}
