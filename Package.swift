@@ -99,6 +99,7 @@ let package = Package(
         ], resources: [.copy("openapi.yaml")]),
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent", "Server",
+            "LocalPlatform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),

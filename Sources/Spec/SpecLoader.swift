@@ -150,7 +150,7 @@ public struct SpecLoader: Sendable {
         var variables: [String: String] = [:]
         var secretNames: Set<String> = []
         var inviteHosts: [String]?
-        var scheme = "https"
+        var scheme: String?
         var port = 8080
         var railwayNode: Node?, sourceNode: Node?
         var railwayKeys: Set<String> = [], sourceKeys: Set<String> = []
@@ -183,7 +183,7 @@ public struct SpecLoader: Sendable {
             case "openclawRef": openclawRef = reader.nonEmptyString(value, at: path) ?? openclawRef
             case "xmtpEnv": xmtpEnv = reader.oneOf(value, at: path, XMTPEnv.allCases) ?? xmtpEnv
             case "allowedInviteHosts": inviteHosts = reader.stringList(value, at: path)
-            case "instanceScheme": scheme = reader.oneOf(value, at: path, [Scheme.https, .http])?.rawValue ?? scheme
+            case "instanceScheme": scheme = reader.oneOf(value, at: path, [Scheme.https, .http])?.rawValue
             case "instancePort":
                 if let p = reader.integer(value, at: path, minimum: 1) {
                     if p <= 65535 { port = p } else { reader.error(value, "\(path): expected a port from 1 to 65535, got \(p)") }
@@ -229,7 +229,9 @@ public struct SpecLoader: Sendable {
             repo: repo ?? "", branch: branch, rootDirectory: rootDirectory, openclawRef: openclawRef,
             xmtpEnv: xmtpEnv, variables: variables,
             allowedInviteHosts: inviteHosts ?? xmtpEnv.defaultInviteHosts,
-            instanceScheme: scheme, instancePort: port, secretVariableNames: secretNames)
+            // Local instances listen on loopback without TLS.
+            instanceScheme: scheme ?? (platform == .local ? "http" : "https"), instancePort: port,
+            secretVariableNames: secretNames)
     }
 
     enum Scheme: String { case https, http }

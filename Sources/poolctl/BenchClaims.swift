@@ -30,7 +30,7 @@ struct ClaimBench: AsyncParsableCommand {
     var claims: Int?
 
     @Option(help: "Postgres URL for the Postgres rounds (default: TEST_DATABASE_URL).")
-    var postgres = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
+    var postgres: String?
 
     @Option(help: "Postgres schema to use (with --no-seed: the one the instances were seeded in).")
     var schema: String?
@@ -46,6 +46,7 @@ struct ClaimBench: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let postgres = self.postgres ?? ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
         let levels = concurrency.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
         guard !levels.isEmpty else { throw ValidationError("--concurrency needs positive numbers") }
         if json {

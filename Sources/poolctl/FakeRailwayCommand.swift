@@ -12,13 +12,13 @@ struct FakeRailwayCommand: AsyncParsableCommand {
     var port = 4000
 
     @Option(help: "Account token the fake accepts (default: RAILWAY_API_TOKEN).")
-    var token = ProcessInfo.processInfo.environment["RAILWAY_API_TOKEN"]
+    var token: String?
 
     @Option(help: "Seconds a build takes (queued, building and deploying together).")
     var buildSeconds = 20
 
     func run() async throws {
-        guard let token, !token.isEmpty else {
+        guard let token = token ?? ProcessInfo.processInfo.environment["RAILWAY_API_TOKEN"], !token.isEmpty else {
             throw ValidationError("needs --token or RAILWAY_API_TOKEN: the fake answers 401 without one, like Railway")
         }
         let third = Duration.milliseconds(max(buildSeconds, 3) * 1000 / 3)

@@ -2,6 +2,7 @@ import AgentClient
 import AsyncHTTPClient
 import Controller
 import Foundation
+import LocalPlatform
 import Logging
 import Observers
 import Railway
@@ -69,7 +70,8 @@ struct PoolContext {
     }
 
     /// The one place the spec's `platform:` becomes a `Platform`, for every command.
-    static func makePlatform(_ spec: EnvironmentSpec, env: [String: String]) throws -> any Platform {
+    /// `local`: the running local platform, which only `serve` starts (it owns processes).
+    static func makePlatform(_ spec: EnvironmentSpec, env: [String: String], local: LocalPlatform? = nil) throws -> any Platform {
         switch spec.platform {
         case .railway:
             guard let project = spec.railwayProjectId, let environment = spec.railwayEnvironmentId else {
@@ -82,8 +84,10 @@ struct PoolContext {
                 throw CLIError("\(error)")
             }
         case .local:
-            // The local platform (stand-in agents as local processes) is not part of this build yet.
-            throw CLIError("environment \(spec.name) uses platform: local, which this build of poolctl does not include yet; use an environment with platform: railway")
+            guard let local else {
+                throw CLIError("environment \(spec.name) uses platform: local, whose instances are processes of `poolctl serve`: run `poolctl serve --env \(spec.name)`")
+            }
+            return local
         }
     }
 

@@ -3,10 +3,12 @@ import ArgumentParser
 import AsyncHTTPClient
 import Controller
 import Foundation
+import LocalPlatform
 import Hummingbird
 import Logging
 import Server
 import ServiceLifecycle
+import Spec
 
 /// `poolctl serve`: the HTTP API and the reconcile loop in one process (DESIGN.md section 7).
 struct ServeCommand: AsyncParsableCommand {
@@ -46,8 +48,14 @@ struct ServeCommand: AsyncParsableCommand {
         guard let apiKey = env["POOL_API_KEY"], !apiKey.isEmpty else {
             throw CLIError("POOL_API_KEY is not set: the API's protected routes are called with it, and instances are created and probed with it")
         }
+        // The local platform's instances are this process's children: started (and
+        // recovered from an earlier run) here, stopped when it stops.
+        let local = spec.platform == .local ? try await Self.startLocalPlatform(spec, apiKey: apiKey, env: env, logger: logger) : nil
         // Fails now, with the reason, when the spec's platform cannot be reached or built.
-        _ = try PoolContext.makePlatform(spec, env: env)
+        do { _ = try PoolContext.makePlatform(spec, env: env, local: local) } catch {
+            await local?.shutdown()
+            throw error
+        }
         let port = try listenPort(env)
 
         let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
@@ -67,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
                 spec: spec, logger: logger,
                 loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },
                 makeRuntime: { spec, requestTick in
-                    let platform = try PoolContext.makePlatform(spec, env: env)
+                    let platform = try PoolContext.makePlatform(spec, env: env, local: local)
                     let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
                     return PoolRuntime(
                         spec: spec,
@@ -91,12 +99,28 @@ struct ServeCommand: AsyncParsableCommand {
             try await ServiceGroup(configuration: configuration).run()
         } catch {
             try? await httpClient.shutdown()
+            await local?.shutdown()
             await store.close()
             throw error as? CLIError ?? CLIError("\(error)")
         }
         try? await httpClient.shutdown()
+        await local?.shutdown()
         await store.close()
         logger.info("stopped")
+    }
+
+    /// State in POOL_LOCAL_STATE (default `.pool-local/<environment>`), so a restart adopts
+    /// or restarts the instances of the previous run instead of leaking them.
+    static func startLocalPlatform(_ spec: EnvironmentSpec, apiKey: String, env: [String: String],
+                                   logger: Logger) async throws -> LocalPlatform {
+        let directory = URL(fileURLWithPath: env["POOL_LOCAL_STATE"] ?? ".pool-local/\(spec.name)")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            return try await LocalPlatform(configuration: LocalPlatformConfiguration(apiKey: apiKey, stateDirectory: directory),
+                                           logger: logger)
+        } catch {
+            throw CLIError("could not start the local platform in \(directory.path): \(error)")
+        }
     }
 
     func listenPort(_ env: [String: String]) throws -> Int {

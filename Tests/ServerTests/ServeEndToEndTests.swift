@@ -1,5 +1,8 @@
 import Foundation
 import RailwayFake
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// `poolctl serve` as an operator runs it, against a fake Railway on loopback.
@@ -69,7 +72,7 @@ import Testing
         }
     }
 
-    @Test func refusesToStartWithoutAKeyOrWithTheLocalPlatform() async throws {
+    @Test func refusesToStartWithoutAKey() async throws {
         try await withFake { env, _, specPath in
             var noKey = env
             noKey["POOL_API_KEY"] = nil
@@ -77,9 +80,57 @@ import Testing
             #expect(await missing.waitForExit(seconds: 30) == 1)
             #expect(missing.stderr.contains("POOL_API_KEY is not set"), "\(missing.stderr)")
 
-            let local = try ServeProcess(["serve", "--spec", specPath, "--env", "here", "--port", "0"], env: env)
-            #expect(await local.waitForExit(seconds: 30) == 1)
-            #expect(local.stderr.contains("platform: local"), "\(local.stderr)")
+_ = specPath
+        }
+    }
+
+    /// The out-of-the-box pool: stand-in agents as local processes, claimed over REST.
+    @Test func theLocalPlatformFillsThePoolServesAClaimAndLeavesNothingRunning() async throws {
+        try await withFake { env, _, specPath in
+            var env = env
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent("serve-local-\(UUID().uuidString)")
+            env["POOL_LOCAL_STATE"] = state.path
+            let serve = try ServeProcess(["serve", "--spec", specPath, "--env", "here", "--host", "127.0.0.1", "--port", "0"], env: env)
+            // Even when an expectation fails: SIGTERM first, so serve stops its instance
+            // processes; SIGKILL would orphan them.
+            defer {
+                if serve.process.isRunning {
+                    serve.process.terminate()
+                    let deadline = Date().addingTimeInterval(15)
+                    while serve.process.isRunning && Date() < deadline { usleep(100_000) }
+                }
+                serve.kill()
+            }
+            try await eventually("the listening line", seconds: 30) { serve.port != nil || !serve.process.isRunning }
+            let base = "http://127.0.0.1:\(try #require(serve.port, "no port in: \(serve.stderr)"))"
+            let auth = ["Authorization": "Bearer \(Self.key)"]
+            try await eventually("an idle instance", seconds: 60) {
+                try await ServeProcess.get(base + "/api/pool/counts").1.contains("\"idle\":1")
+            }
+            var request = URLRequest(url: URL(string: base + "/api/pool/claim")!)
+            request.httpMethod = "POST"
+            request.setValue("Bearer \(Self.key)", forHTTPHeaderField: "Authorization")
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(#"{"agentName": "Tokyo Trip", "instructions": "Plan it."}"#.utf8)
+            let (body, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: body, as: UTF8.self))")
+            let answer = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+            #expect((answer?["inviteUrl"] as? String)?.hasPrefix("https://dev.convos.org/v2?i=") == true)
+            try await eventually("the rename", seconds: 30) {
+                try await ServeProcess.get(base + "/api/pool/status", headers: auth).1.contains("convos-agent-tokyo-trip")
+            }
+            let status = try await ServeProcess.get(base + "/api/pool/status", headers: auth).1
+            let urls = status.components(separatedBy: "\"url\":\"").dropFirst().compactMap { $0.split(separator: "\"").first }
+                .map { $0.replacingOccurrences(of: "\\/", with: "/") }
+            #expect(!urls.isEmpty)
+
+            serve.process.terminate()
+            #expect(await serve.waitForExit(seconds: 30) == 0, "\(serve.stderr)")
+            for url in urls {
+                let answered = (try? await ServeProcess.get(url + "/convos/status", headers: auth)) != nil
+                #expect(!answered, "\(url) still answers after shutdown: an instance process leaked")
+            }
+            try? FileManager.default.removeItem(at: state)
         }
     }
 }
