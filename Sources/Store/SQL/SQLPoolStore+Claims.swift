@@ -69,52 +69,34 @@ extension SQLPoolStore {
     }
 
     public func failClaim(instanceId: String, reason: String, at: Date) async throws {
-        try requireNonEmpty(reason, "reason")
-        try await driver.write("failClaim") { db in
-            let updated = try await db.run("""
-                UPDATE instances SET claim = 'none', agent_name = NULL, retired_reason = $2
-                WHERE instance_id = $1 AND claim = 'claiming'
-                RETURNING instance_id, service_id
-                """, .text(instanceId), .text(reason))
-            guard let row = updated.first else { throw StoreError.notClaiming(instanceId: instanceId) }
-            try await db.run("""
-                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
-                VALUES ($1, 'claim', $2, $3, 'failed', $4)
-                """, .date(at), .text(instanceId), .text(try row.text("service_id")), .text("\(reason); retired"))
-            try await db.run("""
-                UPDATE claims SET finished_at = $2, error = $3
-                WHERE instance_id = $1 AND finished_at IS NULL
-                """, .text(instanceId), .date(at), .text(reason))
-        }
+        try await endFailedClaim(instanceId, reason: reason, at: at, operation: "failClaim",
+                                 set: "claim = 'none', agent_name = NULL, retired_reason = $2", outcome: "retired")
     }
 
     public func releaseClaim(instanceId: String, reason: String, at: Date) async throws {
-        try requireNonEmpty(reason, "reason")
-        try await driver.write("releaseClaim") { db in
-            let updated = try await db.run("""
-                UPDATE instances SET claim = 'none', agent_name = NULL, marked = 'misconfigured'
-                WHERE instance_id = $1 AND claim = 'claiming'
-                RETURNING instance_id, service_id
-                """, .text(instanceId))
-            guard let row = updated.first else { throw StoreError.notClaiming(instanceId: instanceId) }
-            try await db.run("""
-                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
-                VALUES ($1, 'claim', $2, $3, 'failed', $4)
-                """, .date(at), .text(instanceId), .text(try row.text("service_id")), .text("\(reason); released (configuration fault)"))
-            try await db.run("""
-                UPDATE claims SET finished_at = $2, error = $3
-                WHERE instance_id = $1 AND finished_at IS NULL
-                """, .text(instanceId), .date(at), .text(reason))
-        }
+        try await endFailedClaim(instanceId, reason: reason, at: at, operation: "releaseClaim",
+                                 set: "claim = 'none', agent_name = NULL, marked = 'misconfigured'",
+                                 outcome: "released (configuration fault)")
     }
 
     public func claimFoundBound(instanceId: String, reason: String, at: Date) async throws {
-        try await driver.write("claimFoundBound") { db in
+        try await endFailedClaim(instanceId, reason: reason, at: at, operation: "claimFoundBound",
+                                 set: "claim = 'claimed', agent_name = NULL, marked = 'adopted'",
+                                 outcome: "it already holds a conversation: kept as adopted, never handed out")
+    }
+
+    /// Ends a claim in flight that did not bind: the instance's new state (`set`, where $2
+    /// is the reason), the claim's stored error for an idempotent replay, and the audit
+    /// event, in one transaction.
+    private func endFailedClaim(_ instanceId: String, reason: String, at: Date, operation: String,
+                                set: String, outcome: String) async throws {
+        try requireNonEmpty(reason, "reason")
+        try await driver.write(operation) { db in
             let updated = try await db.run("""
-                UPDATE instances SET claim = 'claimed', agent_name = NULL, marked = 'adopted'
+                UPDATE instances SET \(set)
                 WHERE instance_id = $1 AND claim = 'claiming'
                 RETURNING instance_id, service_id
-                """, .text(instanceId))
+                """, set.contains("$2") ? [.text(instanceId), .text(reason)] : [.text(instanceId)])
             guard let row = updated.first else { throw StoreError.notClaiming(instanceId: instanceId) }
             try await db.run("""
                 UPDATE claims SET finished_at = $2, error = $3
@@ -123,8 +105,7 @@ extension SQLPoolStore {
             try await db.run("""
                 INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
                 VALUES ($1, 'claim', $2, $3, 'failed', $4)
-                """, .date(at), .text(instanceId), .text(try row.text("service_id")),
-                .text("\(reason); it already holds a conversation: kept as adopted, never handed out"))
+                """, .date(at), .text(instanceId), .text(try row.text("service_id")), .text("\(reason); \(outcome)"))
         }
     }
 
