@@ -9,6 +9,7 @@ public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> 
     router.add(middleware: ErrorMiddleware(logger: context.logger))
     HealthRoutes(context: context).register(on: router)
     OpenAPIRoute().register(on: router)
+    MetricsRoute(context: context).register(on: router)
     PoolReadRoutes(context: context).registerPublic(on: router)
 
     let protected = router.group("api/pool").add(middleware: BearerAuthMiddleware(apiKey: context.apiKey))

@@ -45,8 +45,13 @@ public actor ReconcileLoop: Service {
     private let logger: Logger
     private let clock: @Sendable () -> Date
 
+    /// Called after every tick with its result and how long it took (metrics).
+    let onTick: @Sendable (TickResult, Duration) -> Void
+
     public init(spec: EnvironmentSpec, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
-                loadSpec: LoadSpec? = nil, makeRuntime: @escaping MakeRuntime) throws {
+                loadSpec: LoadSpec? = nil, onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in },
+                makeRuntime: @escaping MakeRuntime) throws {
+        self.onTick = onTick
         // Newest-one buffering is the coalescing: a trigger while one is pending adds nothing.
         (pending, pendingInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let input = pendingInput
@@ -159,7 +164,9 @@ public actor ReconcileLoop: Service {
         defer { release() }
         let served = waiters
         waiters = []
+        let started = ContinuousClock.now
         let result = await runtime.reconciler.tick()
+        onTick(result, ContinuousClock.now - started)
         lastTick = LastTick(result: result, finishedAt: clock())
         ticksRun += 1
         if result.observed.complete { observedOnce = true }

@@ -11,9 +11,11 @@ public struct ServerContext: Sendable {
     public var apiKey: String
     public var logger: Logger
     public var clock: @Sendable () -> Date
+    public var metrics: PoolMetrics
 
     public init(loop: ReconcileLoop, store: any PoolStore, apiKey: String, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: @escaping @Sendable () -> Date = { Date() }, metrics: PoolMetrics = PoolMetrics()) {
+        self.metrics = metrics
         self.loop = loop
         self.store = store
         self.apiKey = apiKey

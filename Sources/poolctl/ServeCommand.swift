@@ -71,9 +71,11 @@ struct ServeCommand: AsyncParsableCommand {
         let agents = AgentClient(httpClient: httpClient, apiKey: apiKey, scheme: spec.instanceScheme, logger: logger)
         do {
             let (specPath, envName) = (options.spec, options.env)
+            let metrics = PoolMetrics()
             let loop = try ReconcileLoop(
                 spec: spec, logger: logger,
                 loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },
+                onTick: { metrics.record(tick: $0, duration: $1) },
                 makeRuntime: { spec, requestTick in
                     let platform = try PoolContext.makePlatform(spec, env: env, local: local)
                     let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
@@ -85,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
                                              requestTick: requestTick))
                 })
             let app = buildApplication(
-                ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger),
+                ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics),
                 configuration: .init(address: .hostname(host, port: port), serverName: "poolctl"),
                 onServerRunning: { channel in
                     logger.info("listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? port)",

@@ -7,7 +7,9 @@ import Testing
 /// Every protected route refuses a missing, wrong or mis-spelled key; the public ones are
 /// exactly the probes, the counts and the document.
 @Suite(.timeLimit(.minutes(1))) struct AuthTests {
-    static let publicOperations: Set<String> = ["GET /healthz", "GET /readyz", "GET /api/pool/counts", "GET /openapi.yaml"]
+    static let publicOperations: Set<String> = [
+        "GET /healthz", "GET /readyz", "GET /api/pool/counts", "GET /openapi.yaml", "GET /metrics",
+    ]
 
     static let badHeaders: [(String, String?)] = [
         ("no header", nil),

@@ -62,11 +62,14 @@ struct ServerWorld {
         let store = try SQLiteStore(path: path, logger: quiet)
         _ = try await store.migrate()
         let caller = StubCaller()
-        let loop = try ReconcileLoop(spec: spec, logger: quiet, loadSpec: loadSpec) { spec, requestTick in
+        let metrics = PoolMetrics()
+        let loop = try ReconcileLoop(spec: spec, logger: quiet, loadSpec: loadSpec,
+                                     onTick: { metrics.record(tick: $0, duration: $1) }) { spec, requestTick in
             makeRuntime(spec: spec, store: store, platform: platform, caller: caller, requestTick: requestTick)
         }
         var world = ServerWorld(store: store, platform: platform, caller: caller, loop: loop,
-                                context: ServerContext(loop: loop, store: store, apiKey: Fixtures.apiKey, logger: quiet))
+                                context: ServerContext(loop: loop, store: store, apiKey: Fixtures.apiKey, logger: quiet,
+                                                       metrics: metrics))
         world.seeded = try await world.seedIdle(idle)
         let group = ServiceGroup(configuration: .init(services: [loop], logger: quiet))
         let running = runLoop ? Task { try await group.run() } : nil

@@ -29,7 +29,10 @@ struct ClaimRoutes {
             let body = try await JSONBody.decode(ClaimRequest.self, from: request, context: requestContext)
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             let runtime = await context.loop.runtime
-            return try Self.answer(await runtime.claims.claim(body, idempotencyKey: key), retryAfter: runtime.retryAfterSeconds)
+            let started = ContinuousClock.now
+            let result = await runtime.claims.claim(body, idempotencyKey: key)
+            context.metrics.record(claim: result, duration: ContinuousClock.now - started)
+            return try Self.answer(result, retryAfter: runtime.retryAfterSeconds)
         }
     }
 

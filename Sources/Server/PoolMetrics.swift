@@ -1,0 +1,64 @@
+import Controller
+import Metrics
+import Prometheus
+
+/// The pool's metrics, recorded through swift-metrics with an explicit Prometheus factory
+/// (no process-wide bootstrap, so every server and test has its own registry) and
+/// rendered in Prometheus' text format by `GET /metrics`.
+public struct PoolMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// One tick: its duration, whether it saw everything, and each action's outcome.
+    public func record(tick: TickResult, duration: Duration) {
+        Counter(label: "pool_ticks_total", dimensions: [("complete", "\(tick.observed.complete)")], factory: factory).increment()
+        Metrics.Timer(label: "pool_tick_duration_seconds", factory: factory).record(duration: duration)
+        for r in tick.results {
+            let outcome = switch r.outcome {
+            case .ok: "ok"
+            case .failed: "failed"
+            case .refused: "refused"
+            }
+            Counter(label: "pool_actions_total", dimensions: [("kind", r.action.kind.rawValue), ("outcome", outcome)],
+                    factory: factory).increment()
+        }
+        recordInstances(tick.plan.counts)
+    }
+
+    /// Instances by state, as the last tick classified them.
+    public func recordInstances(_ counts: [String: Int]) {
+        for (state, n) in counts.sorted(by: { $0.key < $1.key }) {
+            Gauge(label: "pool_instances", dimensions: [("state", state)], factory: factory).record(n)
+        }
+    }
+
+    /// One claim: how it ended and how long it took.
+    public func record(claim result: ClaimResult, duration: Duration) {
+        let outcome = switch result {
+        case .claimed: "claimed"
+        case .poolEmpty: "pool_empty"
+        case .invalid: "invalid"
+        case .failed: "failed"
+        case .inProgress: "in_progress"
+        case .keyReused: "key_reused"
+        case .unavailable: "unavailable"
+        }
+        Counter(label: "pool_claims_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        Metrics.Timer(label: "pool_claim_duration_seconds", factory: factory).record(duration: duration)
+    }
+
+    /// The Prometheus text exposition of everything recorded.
+    public func render() -> String { registry.emitToString() }
+}
+
+extension Metrics.Timer {
+    func record(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

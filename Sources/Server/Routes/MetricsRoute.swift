@@ -1,0 +1,18 @@
+import Hummingbird
+import NIOCore
+
+/// `GET /metrics`: Prometheus text, no auth (a scraper has no key; nothing here is secret).
+/// Instances by state are refreshed from the last tick at scrape time.
+struct MetricsRoute {
+    let context: ServerContext
+
+    func register(on router: Router<PoolRequestContext>) {
+        router.get("metrics") { _, _ -> Response in
+            if let last = await context.loop.lastTick {
+                context.metrics.recordInstances(last.result.plan.counts)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: context.metrics.render())))
+        }
+    }
+}
