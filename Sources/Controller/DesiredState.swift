@@ -10,9 +10,12 @@ public struct DesiredState: Sendable {
     public var revision: String
     /// Ids for new instances, used in order. The planner never creates more than this many.
     public var newInstanceIds: [String]
+    /// Idle instances operators asked to drain (replace with fresh ones), from the store.
+    public var drain: Int
 
     public init(environment: String, prefix: String, settings: PoolSettings, revision: String,
-                newInstanceIds: [String]) {
+                newInstanceIds: [String], drain: Int = 0) {
+        self.drain = drain
         self.environment = environment
         self.prefix = prefix
         self.settings = settings
@@ -20,8 +23,8 @@ public struct DesiredState: Sendable {
         self.newInstanceIds = newInstanceIds
     }
 
-    public init(spec: EnvironmentSpec, newInstanceIds: [String]) {
+    public init(spec: EnvironmentSpec, newInstanceIds: [String], drain: Int = 0) {
         self.init(environment: spec.name, prefix: spec.prefix, settings: spec.settings,
-                  revision: spec.revision.hex, newInstanceIds: newInstanceIds)
+                  revision: spec.revision.hex, newInstanceIds: newInstanceIds, drain: drain)
     }
 }

@@ -24,6 +24,8 @@ public enum DeleteCause: String, Codable, Sendable {
     case dead, failedBuild, tainted, outdated, excess, abandoned
     /// A second service with a recorded instance's name: only that service goes.
     case duplicate
+    /// An operator's drain request: replaced by a fresh instance.
+    case drained
 }
 
 public struct PlanAction: Codable, Sendable, Equatable {

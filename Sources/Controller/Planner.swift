@@ -120,9 +120,17 @@ struct Rules {
         }
 
         let live = owned.filter { $0.state != .dead && $0.state != .tainted }
-        let currentIdle = live.filter { $0.state == .idle && !$0.outdated }
+        // Drain: replace up to N idle instances (outdated first, then the oldest). They
+        // leave the supply, so the creates below replace them in the same tick.
+        let idleByDrainOrder = live.filter { $0.state == .idle && $0.outdated }.sorted(by: oldestFirst)
+            + live.filter { $0.state == .idle && !$0.outdated }.sorted(by: oldestFirst)
+        for i in idleByDrainOrder.prefix(max(0, desired.drain)) {
+            delete(i, .drained, "drained by request (\(desired.drain) asked)")
+        }
+        let currentIdle = live.filter { $0.state == .idle && !$0.outdated && !deleted.contains(ObjectIdentifier($0)) }
         let currentProvisioning = live.filter { $0.state == .provisioning && !$0.outdated }
-        let outdatedIdle = live.filter { $0.state == .idle && $0.outdated }.sorted(by: oldestFirst)
+        let outdatedIdle = live.filter { $0.state == .idle && $0.outdated && !deleted.contains(ObjectIdentifier($0)) }
+            .sorted(by: oldestFirst)
         let outdatedProvisioning = live.filter { $0.state == .provisioning && $0.outdated }
         let misconfigured = live.filter { $0.state == .misconfigured }.count
         let to = short(desired.revision)

@@ -64,11 +64,23 @@ public actor Reconciler {
         await exclusively { await planNow(remember: false) }
     }
 
-    func planNow(remember: Bool) async -> (ObservedState, Plan) {
+    func planNow(remember: Bool, drains: [PoolRequest]? = nil) async -> (ObservedState, Plan) {
         var observed = await observer.observe()
         observed = checkPlausible(observed, remember: remember)
-        let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick))
+        let pending = if let drains { drains } else { await pendingDrains() }
+        let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick),
+                                   drain: pending.reduce(0) { $0 + min($1.count ?? 1_000, 1_000) })
         return (observed, Planner.plan(desired: desired, observed: observed, now: clock()))
+    }
+
+    /// Drain requests operators made through the API, not yet served.
+    func pendingDrains() async -> [PoolRequest] {
+        do {
+            return try await executor.store.pendingRequests().filter { $0.kind == .drain }
+        } catch {
+            logger.warning("could not read pending requests: \(error)")
+            return []
+        }
     }
 
     /// One full tick.
@@ -77,9 +89,17 @@ public actor Reconciler {
     }
 
     func tickNow() async -> TickResult {
-        let (observed, plan) = await planNow(remember: true)
+        let drains = await pendingDrains()
+        let (observed, plan) = await planNow(remember: true, drains: drains)
         await recordHealthy(observed)
         let results = await executor.apply(plan, observed: observed)
+        // A drain is served by the tick that planned it (up to its count of idle instances).
+        if observed.complete {
+            for request in drains {
+                do { try await executor.store.completeRequest(id: request.id, at: clock()) }
+                catch { logger.warning("could not complete drain request \(request.id): \(error)") }
+            }
+        }
         log(TickResult(observed: observed, plan: plan, results: results))
         return TickResult(observed: observed, plan: plan, results: results)
     }

@@ -57,7 +57,9 @@ enum RandomWorld {
         var g = SplitMix64(seed: seed)
         let s = settings(&g)
         let instances = (0..<Int.random(in: 0...24, using: &g)).map { instance($0, &g) }
-        return (F.desired(s, ids: s.createsPerTick, seed: seed),
+        var desired = F.desired(s, ids: s.createsPerTick, seed: seed)
+        desired.drain = [0, 0, 1, 3].randomElement(using: &g)!
+        return (desired,
                 ObservedState(complete: Int.random(in: 0..<20, using: &g) != 0, incompleteReason: "partial",
                               consecutiveBuildFailures: Int.random(in: 0...6, using: &g), instances: instances))
     }
@@ -205,6 +207,7 @@ struct Simulation {
         apply(plan)
         settle()
         round += 1
+        desired.drain = 0  // a drain request is served by one tick
         var g = SplitMix64(seed: round &* 7919)
         desired.newInstanceIds = InstanceNaming.ids(desired.settings.createsPerTick, using: &g)
         return plan.hasChanges

@@ -271,4 +271,21 @@ import Testing
         let r = InstanceRecord(instanceId: F.id("a"), revision: F.current, createStep: .configured)
         #expect(F.plan([ObservedInstance(service: nil, record: r)], F.desired(F.settings(minIdle: 0))).actions(.delete).map(\.cause) == [.abandoned])
     }
+
+    @Test func aDrainReplacesIdleInstancesOutdatedAndOldestFirst() {
+        let current = [F.instance("a", record: F.record("a", marked: .idle, age: 9000), age: 9000),
+                       F.instance("b", record: F.record("b", marked: .idle, age: 5000), age: 5000),
+                       F.instance("c", record: F.record("c", marked: .idle, age: 1000), age: 1000)]
+        let outdated = F.instance("o", record: F.record("o", revision: F.old, marked: .idle, age: 100), age: 100)
+        let claimed = F.instance("k", record: F.record("k", claim: .claimed, agent: "k"), name: "convos-agent-k")
+        var d = F.desired()
+        d.drain = 2
+        let p = F.plan(current + [outdated, claimed], d)
+        #expect(p.actions(.delete).map(\.cause) == [.drained, .drained])
+        #expect(Set(p.targets(.delete)) == [F.id("o"), F.id("a")])
+        #expect(p.actions(.create).count == 1, "2 current idle left below minIdle 3: replaced in the same tick")
+        var all = F.desired()
+        all.drain = 100
+        #expect(!F.plan(current + [outdated, claimed], all).targets(.delete).contains(F.id("k")), "never a claimed one")
+    }
 }

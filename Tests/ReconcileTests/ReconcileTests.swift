@@ -165,6 +165,19 @@ import Testing
         }
     }
 
+    @Test func aDrainRequestReplacesIdleInstancesOnce() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 2) != nil)
+            _ = try await w.store.addRequest(kind: .drain, count: 1, at: w.clock.now)
+            let t = await r.tick()
+            #expect(t.results.filter { $0.action.kind == .delete && $0.action.cause == .drained && $0.ok }.count == 1)
+            #expect(t.results.filter { $0.action.kind == .create && $0.ok }.count == 1)
+            #expect(try await w.store.pendingRequests().isEmpty, "served once")
+            #expect(await !r.tick().plan.actions.contains { $0.kind == .delete })
+        }
+    }
+
     @Test func everyActionIsRecordedAsAnEvent() async throws {
         try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
             let t = await w.reconciler().tick()

@@ -61,7 +61,7 @@ struct OperatorRoutes {
             guard let count = body.count else { throw APIError(.badRequest, "count: required, an integer from 1 to 100") }
             try Self.check(count, in: 1...100)
             return EditedResponse(status: .accepted, response: try await record(.drain, count: count, note:
-                "recorded; the planner does not act on drain requests yet, so the tick it triggered removes nothing for it"))
+                "recorded; the tick it triggered replaces up to that many idle instances (outdated first, then the oldest) with fresh ones"))
         }
         group.delete("instances/{id}") { _, requestContext in
             try await remove(requestContext, action: "killed") { try await $0.kill(instanceId: $1) }
