@@ -178,6 +178,42 @@ import Testing
         }
     }
 
+    /// The whole life of a pool: fill, claim, rename and backfill, a new revision rolled
+    /// out surge-first, a lowered maxTotal. Claimed instances are never touched.
+    @Test func theFullLoop() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2, maxTotal: 5)) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 2) != nil)
+            guard case .took(let taken) = try await w.store.beginClaim(agentName: "Tokyo Trip", idempotencyKey: nil, at: w.clock.now)
+            else { Issue.record("no idle instance"); return }
+            try await w.store.completeClaim(instanceId: taken.instanceId, conversationId: "c1", inviteUrl: nil, joined: false, at: w.clock.now)
+            let claimedService = try #require(taken.serviceId)
+            #expect(await w.converge(r, idle: 2) != nil, "backfilled")
+            #expect(await w.fake.service(id: claimedService)?.name == "convos-agent-tokyo-trip", "renamed to its agent")
+
+            // A new revision: every idle instance replaced, idle never below minIdle.
+            let next = try ReconcileWorld.spec(minIdle: 2, maxTotal: 5, branch: "release")
+            let rolled = w.reconciler(seed: 7, spec: next)
+            var done = false
+            for _ in 0..<12 where !done {
+                let t = await rolled.tick()
+                #expect((t.plan.counts["idle"] ?? 0) >= 2 || t.plan.counts["idle"] == nil, "idle dipped: \(t.plan.counts)")
+                done = !t.plan.hasChanges && t.plan.counts["outdated"] == 0 && t.plan.counts["idle"] == 2
+                await w.advance(.seconds(90))
+            }
+            #expect(done, "the rollout finished")
+            let rebuilt = await w.poolServices().filter { $0.id != claimedService }
+            #expect(rebuilt.allSatisfy { $0.branch == "release" }, "idle instances built from the new branch")
+            #expect(await w.fake.service(id: claimedService)?.branch == "main", "the claimed instance is untouched")
+
+            // maxTotal lowered below what exists: idle ones go, the claimed one stays.
+            let small = w.reconciler(seed: 8, spec: try ReconcileWorld.spec(minIdle: 1, maxTotal: 2, branch: "release"))
+            #expect(await w.converge(small, idle: 1) != nil)
+            #expect(await w.poolServices().count == 2)
+            #expect(await w.fake.service(id: claimedService) != nil)
+        }
+    }
+
     @Test func everyActionIsRecordedAsAnEvent() async throws {
         try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
             let t = await w.reconciler().tick()

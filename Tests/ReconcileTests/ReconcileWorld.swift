@@ -45,7 +45,7 @@ struct ReconcileWorld {
         var all: [Duration] { lock.withLock { waits } }
     }
 
-    static func spec(minIdle: Int = 3, maxTotal: Int = 6, pacing: Int = 3) throws -> EnvironmentSpec {
+    static func spec(minIdle: Int = 3, maxTotal: Int = 6, pacing: Int = 3, branch: String = "main") throws -> EnvironmentSpec {
         let yaml = """
         minIdle: \(minIdle)
         maxTotal: \(maxTotal)
@@ -53,7 +53,7 @@ struct ReconcileWorld {
         environments:
           test:
             railway: {projectId: project-1, environmentId: environment-1}
-            source: {repo: example/agents, branch: main, rootDirectory: agent}
+            source: {repo: example/agents, branch: \(branch), rootDirectory: agent}
             instanceScheme: http
         """
         return try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "pool.yaml", environment: "test").environment!
