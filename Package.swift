@@ -90,6 +90,8 @@ let package = Package(
         // The HTTP API and the reconcile loop as a service: what `poolctl serve` runs.
         .target(name: "Server", dependencies: [
             "Controller", "Store", "Spec", "Observers",
+            // GET /api/pool/qr: the invite URL's QR code for the dashboard.
+            "QRCode",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,7 +103,7 @@ let package = Package(
             // GET /metrics: swift-metrics objects, rendered by swift-prometheus.
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], resources: [.copy("openapi.yaml")]),
+        ], resources: [.copy("openapi.yaml"), .copy("dashboard.html")]),
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent", "Server",
             "LocalPlatform",

@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The API's router: public probes and counts, everything else behind the bearer key.
+/// The API's router: public probes, counts and the dashboard page, everything else behind the bearer key.
 /// Separate from the application so tests can drive it without a socket.
 public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> {
     let router = Router(context: PoolRequestContext.self)
@@ -11,11 +11,13 @@ public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> 
     OpenAPIRoute().register(on: router)
     MetricsRoute(context: context).register(on: router)
     PoolReadRoutes(context: context).registerPublic(on: router)
+    DashboardRoute().register(on: router)
 
     let protected = router.group("api/pool").add(middleware: BearerAuthMiddleware(apiKey: context.apiKey))
     PoolReadRoutes(context: context).registerProtected(on: protected)
     ClaimRoutes(context: context).register(on: protected)
     OperatorRoutes(context: context).register(on: protected)
+    QRCodeRoute().register(on: protected)
     return router
 }
 

@@ -5,10 +5,10 @@ import Testing
 @testable import Server
 
 /// Every protected route refuses a missing, wrong or mis-spelled key; the public ones are
-/// exactly the probes, the counts and the document.
+/// exactly the probes, the counts, the document, the metrics and the dashboard page.
 @Suite(.timeLimit(.minutes(1))) struct AuthTests {
     static let publicOperations: Set<String> = [
-        "GET /healthz", "GET /readyz", "GET /api/pool/counts", "GET /openapi.yaml", "GET /metrics",
+        "GET /", "GET /healthz", "GET /readyz", "GET /api/pool/counts", "GET /openapi.yaml", "GET /metrics",
     ]
 
     static let badHeaders: [(String, String?)] = [
