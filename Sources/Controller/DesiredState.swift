@@ -12,10 +12,13 @@ public struct DesiredState: Sendable {
     public var newInstanceIds: [String]
     /// Idle instances operators asked to drain (replace with fresh ones), from the store.
     public var drain: Int
+    /// Extra idle instances operators asked for (replenish), while those requests last.
+    public var extraIdle: Int
 
     public init(environment: String, prefix: String, settings: PoolSettings, revision: String,
-                newInstanceIds: [String], drain: Int = 0) {
+                newInstanceIds: [String], drain: Int = 0, extraIdle: Int = 0) {
         self.drain = drain
+        self.extraIdle = extraIdle
         self.environment = environment
         self.prefix = prefix
         self.settings = settings
@@ -23,8 +26,8 @@ public struct DesiredState: Sendable {
         self.newInstanceIds = newInstanceIds
     }
 
-    public init(spec: EnvironmentSpec, newInstanceIds: [String], drain: Int = 0) {
+    public init(spec: EnvironmentSpec, newInstanceIds: [String], drain: Int = 0, extraIdle: Int = 0) {
         self.init(environment: spec.name, prefix: spec.prefix, settings: spec.settings,
-                  revision: spec.revision.hex, newInstanceIds: newInstanceIds, drain: drain)
+                  revision: spec.revision.hex, newInstanceIds: newInstanceIds, drain: drain, extraIdle: extraIdle)
     }
 }

@@ -119,6 +119,9 @@ struct Rules {
             }
         }
 
+        // The idle target: minIdle, raised by replenish requests in effect.
+        let minIdle = settings.minIdle + max(0, desired.extraIdle)
+        let target = desired.extraIdle > 0 ? "minIdle \(settings.minIdle) + \(desired.extraIdle) replenish" : "minIdle \(settings.minIdle)"
         let live = owned.filter { $0.state != .dead && $0.state != .tainted }
         // Drain: replace up to N idle instances (outdated first, then the oldest). They
         // leave the supply, so the creates below replace them in the same tick.
@@ -149,7 +152,7 @@ struct Rules {
         // Misconfigured instances count as supply, so a key mismatch cannot snowball into
         // creating up to maxTotal instances that all answer 401.
         let supply = currentIdle.count + currentProvisioning.count + misconfigured
-        let deficit = max(0, settings.minIdle - supply)
+        let deficit = max(0, minIdle - supply)
         // Planned deletes free no room until they happened: a failed delete plus a
         // successful create must still stay within maxTotal.
         let room = max(0, settings.maxTotal - live.count)
@@ -158,19 +161,19 @@ struct Rules {
         let probing = failures >= settings.failureBackoff && !backedOff
         let provisioningNow = currentProvisioning.count
         let createCount = backedOff || (probing && provisioningNow > 0) ? 0
-            : min(deficit, room, probing ? 1 : settings.createsPerTick, freshIds.count)
+            : min(deficit, room, probing ? 1 : settings.createsPerTick + max(0, desired.extraIdle), freshIds.count)
         if backedOff && deficit > 0 {
             notes.append("not progressing: \(failures) consecutive failed builds of revision \(to) (failureBackoff \(settings.failureBackoff)); creates are paused, a probe build goes after \(DurationText.format(cooldown(failures: failures))) (or fix the build and change the spec)")
         } else if probing && deficit > 0 {
             notes.append("not progressing: \(failures) consecutive failed builds of revision \(to); cooldown over, one probe build at a time")
         } else if deficit > room {
-            notes.append("maxTotal \(settings.maxTotal) reached with \(live.count) instances: \(deficit - createCount) short of minIdle \(settings.minIdle)")
+            notes.append("maxTotal \(settings.maxTotal) reached with \(live.count) instances: \(deficit - createCount) short of \(target)")
         }
 
         // Outdated idle, surge-first: delete only what the current idle already cover.
-        var removable = max(0, currentIdle.count + outdatedIdle.count - settings.minIdle)
+        var removable = max(0, currentIdle.count + outdatedIdle.count - minIdle)
         for i in outdatedIdle where removable > 0 {
-            delete(i, .outdated, "outdated idle (revision \(short(i.revision)) → \(to)); \(currentIdle.count) current idle cover minIdle \(settings.minIdle)")
+            delete(i, .outdated, "outdated idle (revision \(short(i.revision)) → \(to)); \(currentIdle.count) current idle cover \(target)")
             removable -= 1
         }
         // No room to surge under maxTotal and nothing else freeing any: replace one at a time.
@@ -184,11 +187,11 @@ struct Rules {
         // Scale down: lowered minIdle removes current provisioning then idle; lowered
         // maxTotal also takes outdated idle first. Never claimed, crashed or adopted ones.
         let newestFirst: (ClassifiedInstance, ClassifiedInstance) -> Bool = { !oldestFirst($0, $1) }
-        var overIdle = currentIdle.count + currentProvisioning.count - settings.minIdle
+        var overIdle = currentIdle.count + currentProvisioning.count - minIdle
         var overTotal = live.count - deleted.intersection(live.map(ObjectIdentifier.init)).count - settings.maxTotal
         for i in currentProvisioning.sorted(by: newestFirst) + currentIdle.sorted(by: newestFirst)
         where overIdle > 0 && !deleted.contains(ObjectIdentifier(i)) {
-            delete(i, .excess, "excess \(i.state.rawValue): \(currentIdle.count) idle + \(currentProvisioning.count) provisioning above minIdle \(settings.minIdle)")
+            delete(i, .excess, "excess \(i.state.rawValue): \(currentIdle.count) idle + \(currentProvisioning.count) provisioning above \(target)")
             overIdle -= 1
             overTotal -= 1
         }
@@ -212,9 +215,9 @@ struct Rules {
         for id in freshIds.prefix(createCount) {
             creates.append(.create(id: id, name: InstanceNaming.serviceName(prefix: desired.prefix, instanceId: id),
                                    revision: desired.revision,
-                                   reason: "\(currentIdle.count) idle + \(currentProvisioning.count) provisioning below minIdle \(settings.minIdle)"))
+                                   reason: "\(currentIdle.count) idle + \(currentProvisioning.count) provisioning below \(target)"))
         }
-        if !desired.newInstanceIds.isEmpty && freshIds.count < min(deficit, room, settings.createsPerTick) && !backedOff {
+        if !desired.newInstanceIds.isEmpty && freshIds.count < min(deficit, room, settings.createsPerTick + max(0, desired.extraIdle)) && !backedOff {
             notes.append("fewer new instance ids than the deficit: the caller passed \(desired.newInstanceIds.count)")
         }
         deletes.sort { ($0.instanceId, $0.serviceId ?? "") < ($1.instanceId, $1.serviceId ?? "") }

@@ -64,19 +64,29 @@ public actor Reconciler {
         await exclusively { await planNow(remember: false) }
     }
 
-    func planNow(remember: Bool, drains: [PoolRequest]? = nil) async -> (ObservedState, Plan) {
+    func planNow(remember: Bool, requests: [PoolRequest]? = nil) async -> (ObservedState, Plan) {
         var observed = await observer.observe()
         observed = checkPlausible(observed, remember: remember)
-        let pending = if let drains { drains } else { await pendingDrains() }
-        let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick),
-                                   drain: pending.reduce(0) { $0 + min($1.count ?? 1_000, 1_000) })
-        return (observed, Planner.plan(desired: desired, observed: observed, now: clock()))
+        let pending = if let requests { requests } else { await pendingRequests() }
+        let now = clock()
+        let drain = pending.filter { $0.kind == .drain }.reduce(0) { $0 + min($1.count ?? 1_000, 1_000) }
+        let extra = pending.filter { $0.kind == .replenish && replenishInEffect($0, now: now) }
+            .reduce(0) { $0 + min($1.count ?? 0, 1_000) }
+        let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick + extra),
+                                   drain: drain, extraIdle: extra)
+        return (observed, Planner.plan(desired: desired, observed: observed, now: now))
     }
 
-    /// Drain requests operators made through the API, not yet served.
-    func pendingDrains() async -> [PoolRequest] {
+    /// A replenish request raises the idle target for one stuck timeout from when it was
+    /// made: long enough to build its instances and meet a burst, then they are excess.
+    func replenishInEffect(_ r: PoolRequest, now: Date) -> Bool {
+        now.timeIntervalSince(r.requestedAt) <= spec.settings.stuckTimeout
+    }
+
+    /// Requests operators made through the API, not yet served.
+    func pendingRequests() async -> [PoolRequest] {
         do {
-            return try await executor.store.pendingRequests().filter { $0.kind == .drain }
+            return try await executor.store.pendingRequests()
         } catch {
             logger.warning("could not read pending requests: \(error)")
             return []
@@ -89,15 +99,17 @@ public actor Reconciler {
     }
 
     func tickNow() async -> TickResult {
-        let drains = await pendingDrains()
-        let (observed, plan) = await planNow(remember: true, drains: drains)
+        let requests = await pendingRequests()
+        let (observed, plan) = await planNow(remember: true, requests: requests)
         await recordHealthy(observed)
         let results = await executor.apply(plan, observed: observed)
-        // A drain is served by the tick that planned it (up to its count of idle instances).
+        // A drain is served by the tick that planned it (up to its count of idle instances);
+        // a replenish ends when its window has passed.
         if observed.complete {
-            for request in drains {
+            let now = clock()
+            for request in requests where request.kind == .drain || !replenishInEffect(request, now: now) {
                 do { try await executor.store.completeRequest(id: request.id, at: clock()) }
-                catch { logger.warning("could not complete drain request \(request.id): \(error)") }
+                catch { logger.warning("could not complete \(request.kind.rawValue) request \(request.id): \(error)") }
             }
         }
         log(TickResult(observed: observed, plan: plan, results: results))

@@ -90,7 +90,8 @@ import Testing
                 await client.join(baseURL: url, body: .sample, timeout: .milliseconds(400))
             }
             #expect(result == .failure(.timeout))
-            #expect(elapsed < 0.9, "took \(elapsed) s for a 0.4 s timeout")
+            // Generous bound: a hang would never return; a loaded machine is merely slow.
+            #expect(elapsed < 3, "took \(elapsed) s for a 0.4 s timeout")
             // Never retried.
             #expect(agent.state.calls(to: .join) == 1)
         }

@@ -118,7 +118,7 @@ import Testing
         let pending = Task { try await send(.GET, url + "/convos/status") }
         try await Task.sleep(for: .milliseconds(200))
         let (_, elapsed) = await seconds { await agent.stop() }
-        #expect(elapsed < 2, "stop took \(elapsed) s with a request hanging")
+        #expect(elapsed < 5, "stop took \(elapsed) s with a request hanging")
         _ = try? await pending.value
     }
 }

@@ -110,7 +110,7 @@ import Testing
             let (result, elapsed) = await seconds { await client.probe(baseURL: url, timeout: .milliseconds(500)) }
             guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
             #expect(reason.contains("timed out"))
-            #expect(elapsed >= 0.45 && elapsed < 1.0, "took \(elapsed) s for a 0.5 s timeout")
+            #expect(elapsed >= 0.45 && elapsed < 3.0, "took \(elapsed) s for a 0.5 s timeout")
             #expect(agent.state.calls(to: .status) == 1)
         }
     }
@@ -122,7 +122,7 @@ import Testing
             let (result, elapsed) = await seconds { await client.probe(baseURL: url, timeout: .milliseconds(500)) }
             guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
             #expect(reason.contains("timed out"))
-            #expect(elapsed >= 0.45 && elapsed < 1.0, "took \(elapsed) s for a 0.5 s timeout")
+            #expect(elapsed >= 0.45 && elapsed < 3.0, "took \(elapsed) s for a 0.5 s timeout")
         }
     }
 

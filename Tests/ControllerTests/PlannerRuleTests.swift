@@ -288,4 +288,19 @@ import Testing
         all.drain = 100
         #expect(!F.plan(current + [outdated, claimed], all).targets(.delete).contains(F.id("k")), "never a claimed one")
     }
+
+    @Test func aReplenishRaisesTheIdleTargetWithinMaxTotal() {
+        let idle = ["a", "b", "c"].map { F.instance($0, record: F.record($0, marked: .idle)) }
+        var d = F.desired(F.settings(minIdle: 3, maxTotal: 5, pacing: 1))
+        d.extraIdle = 4
+        let p = F.plan(idle, d)
+        #expect(p.actions(.create).count == 2, "4 extra asked, maxTotal leaves room for 2, pacing raised with the request")
+        #expect(p.actions(.create).first?.reason.contains("minIdle 3 + 4 replenish") == true)
+        // While it lasts, the extra idle instances are not excess.
+        let five = idle + ["d", "e"].map { F.instance($0, record: F.record($0, marked: .idle)) }
+        var two = F.desired(F.settings(minIdle: 3, maxTotal: 5))
+        two.extraIdle = 2
+        #expect(F.plan(five, two).actions.isEmpty)
+        #expect(F.plan(five, F.desired(F.settings(minIdle: 3, maxTotal: 5))).actions(.delete).count == 2, "then they are")
+    }
 }

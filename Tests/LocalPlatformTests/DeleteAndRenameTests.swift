@@ -15,8 +15,8 @@ import Testing
             #expect(await eventually { isListening(domain) })
 
             try await platform.deleteService(serviceId: id)
+            // The process is gone (its port may already serve a parallel test's instance).
             #expect(!InstanceProcess.isAlive(pid))
-            #expect(!isListening(domain))
             #expect(try await platform.listServices().isEmpty)
             #expect(try sandbox.runningInstances().isEmpty)
             #expect(try sandbox.stateFilesText().isEmpty, "record and log are removed")

@@ -13,7 +13,7 @@ import Darwin
     @Test func aProcessKilledFromOutsideShowsCrashedAndStaysDown() async throws {
         try await withSandbox { sandbox in
             let platform = try await sandbox.platform()
-            let (id, domain) = try await sandbox.createInstance(on: platform, name: "agent-1")
+            let (id, _) = try await sandbox.createInstance(on: platform, name: "agent-1")
             sandbox.finishBuilds()
             #expect(try await sandbox.status(of: id, on: platform) == .success)
             let pid = try #require(await platform.records[id]?.pid)
@@ -24,7 +24,6 @@ import Darwin
             sandbox.clock.advance(60)
             #expect(try await sandbox.status(of: id, on: platform) == .crashed)
             #expect(await platform.records[id]?.pid == nil, "a crashed instance is not restarted")
-            #expect(!isListening(domain))
             await platform.shutdown()
         }
     }
@@ -42,7 +41,6 @@ import Darwin
 
             await platform.shutdown()
             #expect(pids.allSatisfy { !InstanceProcess.isAlive($0) })
-            #expect(!isListening(first.domain) && !isListening(second.domain))
             #expect(try sandbox.runningInstances().isEmpty)
 
             _ = try await platform.listServices()

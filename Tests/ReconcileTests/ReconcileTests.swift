@@ -214,6 +214,19 @@ import Testing
         }
     }
 
+    @Test func aReplenishKeepsExtraIdleInstancesForAStuckTimeout() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 1, maxTotal: 6)) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 1) != nil)
+            _ = try await w.store.addRequest(kind: .replenish, count: 2, at: w.clock.now)
+            #expect(await w.converge(r, idle: 3) != nil, "two extra, built and kept")
+            #expect(try await w.store.pendingRequests().count == 1, "still in effect")
+            await w.advance(.seconds(16 * 60))
+            #expect(await w.converge(r, idle: 1) != nil, "after the window, the extras are excess")
+            #expect(try await w.store.pendingRequests().isEmpty)
+        }
+    }
+
     @Test func everyActionIsRecordedAsAnEvent() async throws {
         try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
             let t = await w.reconciler().tick()

@@ -53,7 +53,7 @@ struct OperatorRoutes {
             }
             try Self.check(count, in: 1...20)
             let recorded = try await record(.replenish, count: count, note:
-                "recorded; the planner does not act on replenish requests yet, so the tick it triggered fills the pool to minIdle only")
+                "recorded; for one stuck timeout the pool keeps that many idle instances above minIdle (within maxTotal), starting with the tick it triggered")
             return try EditedResponse(status: .accepted, response: recorded).response(from: request, context: requestContext)
         }
         group.post("drain") { request, requestContext in
