@@ -46,6 +46,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             // ByteBuffer and TimeAmount of AsyncHTTPClient's API.
             .product(name: "NIOCore", package: "swift-nio"),
+            // Calls by operation and outcome, and the rate-limit budget, for /metrics.
+            .product(name: "Metrics", package: "swift-metrics"),
         ], resources: [.copy("GraphQL")]),
         // An in-memory Railway GraphQL server on loopback, for tests and `poolctl fake-railway`.
         // It uses Railway's documents to accept exactly what the client may send.
@@ -108,6 +110,7 @@ let package = Package(
             "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent", "Server",
             "LocalPlatform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

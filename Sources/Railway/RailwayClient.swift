@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 
 /// Sends the project's GraphQL documents to Railway: authentication, a client-side rate
@@ -16,11 +17,14 @@ public actor RailwayClient {
     private let limiter: RailwayRateLimiter
     private let logger: Logger
     private let sleep: @Sendable (Duration) async throws -> Void
+    /// Where calls and the rate-limit budget are reported (the server's registry); nil: nowhere.
+    private let metrics: MetricsFactory?
 
     /// - Parameter sleep: waits between retries; tests pass one that records and returns.
     public init(config: RailwayConfig, httpClient: HTTPClient = .shared,
-                logger: Logger = Logger(label: "railway"),
+                logger: Logger = Logger(label: "railway"), metrics: MetricsFactory? = nil,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+        self.metrics = metrics
         self.config = config
         self.httpClient = httpClient
         self.limiter = RailwayRateLimiter(config.rateLimit)
@@ -96,6 +100,7 @@ public actor RailwayClient {
         }
         if let remaining = rateLimitRemaining.flatMap({ Int($0) }) {
             lastRateLimitRemaining = remaining
+            if let metrics { Gauge(label: "pool_railway_rate_limit_remaining", factory: metrics).record(remaining) }
         }
         return try decode(operation, status: status, contentType: contentType, retryAfter: retryAfter,
                           body: Data(responseBody.readableBytesView), as: Answer.self)
@@ -142,6 +147,10 @@ public actor RailwayClient {
 
     private func count(_ operation: RailwayOperation, _ outcome: RailwayCallOutcome) {
         callCounts[RailwayCallKey(operation, outcome), default: 0] += 1
+        if let metrics {
+            Counter(label: "pool_railway_calls_total",
+                    dimensions: [("operation", operation.rawValue), ("outcome", outcome.rawValue)], factory: metrics).increment()
+        }
         logger.debug("Railway call", metadata: ["operation": "\(operation.rawValue)", "outcome": "\(outcome.rawValue)"])
     }
 

@@ -7,7 +7,8 @@ import Prometheus
 /// rendered in Prometheus' text format by `GET /metrics`.
 public struct PoolMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    let factory: PrometheusMetricsFactory
+    /// For other parts of the process that report into the same registry (the Railway client).
+    public let factory: PrometheusMetricsFactory
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Controller
 import Foundation
 import LocalPlatform
+import Metrics
 import Logging
 import Observers
 import Railway
@@ -71,7 +72,8 @@ struct PoolContext {
 
     /// The one place the spec's `platform:` becomes a `Platform`, for every command.
     /// `local`: the running local platform, which only `serve` starts (it owns processes).
-    static func makePlatform(_ spec: EnvironmentSpec, env: [String: String], local: LocalPlatform? = nil) throws -> any Platform {
+    static func makePlatform(_ spec: EnvironmentSpec, env: [String: String], local: LocalPlatform? = nil,
+                             metrics: MetricsFactory? = nil) throws -> any Platform {
         switch spec.platform {
         case .railway:
             guard let project = spec.railwayProjectId, let environment = spec.railwayEnvironmentId else {
@@ -79,7 +81,7 @@ struct PoolContext {
             }
             do {
                 let config = try RailwayConfig.fromEnvironment(env, projectId: project, environmentId: environment)
-                return RailwayPlatform(client: RailwayClient(config: config))
+                return RailwayPlatform(client: RailwayClient(config: config, metrics: metrics))
             } catch {
                 throw CLIError("\(error)")
             }

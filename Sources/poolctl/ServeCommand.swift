@@ -66,18 +66,18 @@ struct ServeCommand: AsyncParsableCommand {
             await store.close()
             throw CLIError("could not migrate the store: \(error)")
         }
+        let metrics = PoolMetrics()
         // One HTTP client for every probe and claim call of the process.
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let agents = AgentClient(httpClient: httpClient, apiKey: apiKey, scheme: spec.instanceScheme, logger: logger)
         do {
             let (specPath, envName) = (options.spec, options.env)
-            let metrics = PoolMetrics()
             let loop = try ReconcileLoop(
                 spec: spec, logger: logger,
                 loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },
                 onTick: { metrics.record(tick: $0, duration: $1) },
                 makeRuntime: { spec, requestTick in
-                    let platform = try PoolContext.makePlatform(spec, env: env, local: local)
+                    let platform = try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory)
                     let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
                     return PoolRuntime(
                         spec: spec,

@@ -54,6 +54,11 @@ import Testing
             #expect(status.0 == 200, "\(status.1)")
             // The loop filled the pool to minIdle on the fake.
             try await eventually("a create on the fake", seconds: 30) { await fake.calls(of: "ServiceCreate") >= 1 }
+            // Railway's calls and budget reach /metrics.
+            let metrics = try await ServeProcess.get(base + "/metrics").1
+            #expect(metrics.contains("pool_railway_calls_total{operation=\"EnvironmentServices\",outcome=\"success\"}"), "\(metrics)")
+            #expect(metrics.contains("pool_railway_calls_total{operation=\"ServiceCreate\",outcome=\"success\"}"))
+            #expect(metrics.contains("pool_railway_rate_limit_remaining"))
 
             // SIGHUP with a broken file: rejected, logged, and the server keeps serving.
             try "minIdle: -1\n".write(toFile: specPath, atomically: true, encoding: .utf8)
