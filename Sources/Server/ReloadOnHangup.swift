@@ -11,7 +11,7 @@ public struct ReloadOnHangup: Service {
 
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in hangups { await loop.reload() }
         }
     }

@@ -32,7 +32,7 @@ struct PoolContext {
         if migrate { _ = try await store.migrate() }
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let agents = AgentClient(httpClient: http, apiKey: env["POOL_API_KEY"] ?? "", scheme: spec.instanceScheme, logger: logger)
-        let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
+        let prober = AgentProber(client: agents, timeout: .seconds(spec.settings.probeTimeout))
         return PoolContext(spec: spec, store: store, platform: platform,
                            reconciler: makeReconciler(spec: spec, platform: platform, store: store, prober: prober,
                                                       environment: env, logger: logger),

@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
                 onTick: { metrics.record(tick: $0, duration: $1) },
                 makeRuntime: { spec, requestTick in
                     let platform = try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory)
-                    let prober = AgentProber(client: agents, timeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
+                    let prober = AgentProber(client: agents, timeout: .seconds(spec.settings.probeTimeout))
                     return PoolRuntime(
                         spec: spec,
                         reconciler: PoolContext.makeReconciler(spec: spec, platform: platform, store: store, prober: prober,

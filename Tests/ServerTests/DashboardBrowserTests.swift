@@ -40,15 +40,7 @@ import Testing
         let env = ["POOL_API_KEY": Self.key, "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path,
                    "POOL_LOCAL_STATE": dir.appendingPathComponent("local").path]
         let serve = try ServeProcess(["serve", "--spec", specPath, "--env", "here", "--host", "127.0.0.1", "--port", "0"], env: env)
-        // SIGTERM first, so serve stops its instance processes; SIGKILL would orphan them.
-        defer {
-            if serve.process.isRunning {
-                serve.process.terminate()
-                let deadline = Date().addingTimeInterval(15)
-                while serve.process.isRunning && Date() < deadline { usleep(100_000) }
-            }
-            serve.kill()
-        }
+        defer { serve.stop() }
         try await eventually("the listening line", seconds: 30) { serve.port != nil || !serve.process.isRunning }
         let base = "http://127.0.0.1:\(try #require(serve.port, "no port in: \(serve.stderr)"))"
         try await eventually("an idle instance", seconds: 60) {

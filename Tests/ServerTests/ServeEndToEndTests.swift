@@ -40,7 +40,7 @@ import Testing
     @Test func servesBecomesReadyAndExitsZeroOnSIGTERM() async throws {
         try await withFake { env, fake, specPath in
             let serve = try ServeProcess(["serve", "--spec", specPath, "--env", "test", "--host", "127.0.0.1", "--port", "0"], env: env)
-            defer { serve.kill() }
+            defer { serve.stop() }
             try await eventually("the listening line", seconds: 30) { serve.port != nil || !serve.process.isRunning }
             let port = try #require(serve.port, "no port in: \(serve.stderr)")
             let base = "http://127.0.0.1:\(port)"
@@ -84,8 +84,6 @@ import Testing
             let missing = try ServeProcess(["serve", "--spec", specPath, "--env", "test", "--port", "0"], env: noKey)
             #expect(await missing.waitForExit(seconds: 30) == 1)
             #expect(missing.stderr.contains("POOL_API_KEY is not set"), "\(missing.stderr)")
-
-_ = specPath
         }
     }
 
@@ -96,16 +94,7 @@ _ = specPath
             let state = FileManager.default.temporaryDirectory.appendingPathComponent("serve-local-\(UUID().uuidString)")
             env["POOL_LOCAL_STATE"] = state.path
             let serve = try ServeProcess(["serve", "--spec", specPath, "--env", "here", "--host", "127.0.0.1", "--port", "0"], env: env)
-            // Even when an expectation fails: SIGTERM first, so serve stops its instance
-            // processes; SIGKILL would orphan them.
-            defer {
-                if serve.process.isRunning {
-                    serve.process.terminate()
-                    let deadline = Date().addingTimeInterval(15)
-                    while serve.process.isRunning && Date() < deadline { usleep(100_000) }
-                }
-                serve.kill()
-            }
+            defer { serve.stop() }
             try await eventually("the listening line", seconds: 30) { serve.port != nil || !serve.process.isRunning }
             let base = "http://127.0.0.1:\(try #require(serve.port, "no port in: \(serve.stderr)"))"
             let auth = ["Authorization": "Bearer \(Self.key)"]

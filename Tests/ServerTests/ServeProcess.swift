@@ -62,8 +62,14 @@ final class ServeProcess: @unchecked Sendable {
         }
     }
 
-    func kill() {
-        if process.isRunning { process.interrupt(); process.terminate() }
+    /// SIGTERM, then SIGKILL after 15 s: a graceful stop lets `serve` stop its own instance
+    /// processes, which a SIGKILL would orphan. Safe to call on every exit path of a test.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// GET `path` on the server; status and body.

@@ -161,7 +161,3 @@ public struct ClaimService: Sendable {
         }
     }
 }
-
-extension Duration {
-    static func seconds(_ s: TimeInterval) -> Duration { .milliseconds(Int64((s * 1000).rounded())) }
-}
