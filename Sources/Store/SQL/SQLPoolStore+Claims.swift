@@ -5,67 +5,15 @@ extension SQLPoolStore {
     public func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?, at: Date) async throws -> ClaimStart {
         try requireNonEmpty(agentName, "agentName")
         if let idempotencyKey { try requireNonEmpty(idempotencyKey, "idempotencyKey") }
-        let pickLock = driver.dialect.claimPickLock
-        do {
-            return try await driver.write("beginClaim") { db in
-                if let idempotencyKey, let earlier = try await Self.claimStart(forKey: idempotencyKey, requestHash: requestHash, db) {
-                    return earlier
-                }
-                // One conditional UPDATE: the row is picked and taken in the same statement,
-                // so two claims can never take the same instance.
-                let taken = try await db.run("""
-                    UPDATE instances SET claim = 'claiming', agent_name = $1
-                    WHERE instance_id = (
-                        SELECT instance_id FROM instances
-                        WHERE marked = 'idle' AND claim = 'none'
-                          AND retired_reason IS NULL AND forgotten_at IS NULL
-                        ORDER BY COALESCE(created_at, 0), instance_id
-                        LIMIT 1\(pickLock))
-                      AND claim = 'none'
-                    RETURNING \(InstanceRecord.columns)
-                    """, .text(agentName))
-                guard let row = taken.first else { return .poolEmpty }
-                let record = try InstanceRecord(row: row)
-                let inserted = try await db.run("""
-                    INSERT INTO claims (idempotency_key, instance_id, agent_name, started_at, request_hash)
-                    VALUES ($1, $2, $3, $4, $5)
-                    ON CONFLICT (idempotency_key) DO NOTHING
-                    RETURNING id
-                    """, .text(idempotencyKey), .text(record.instanceId), .text(agentName), .date(at), .text(requestHash))
-                if inserted.isEmpty { throw IdempotencyKeyTaken() }
-                return .took(record)
-            }
-        } catch is IdempotencyKeyTaken {
-            // A concurrent claim with the same key committed first; ours rolled back and
-            // released its instance. Answer as a retry would.
-            return try await driver.read("beginClaim") { db in
-                try await Self.claimStart(forKey: idempotencyKey!, requestHash: requestHash, db) ?? .inProgress
-            }
-        }
+        return try await beginBatcher.submit(BeginClaim(agentName: agentName, idempotencyKey: idempotencyKey,
+                                                        requestHash: requestHash, at: at))
     }
 
     public func completeClaim(instanceId: String, conversationId: String, inviteUrl: String?,
                               joined: Bool, at: Date) async throws {
         try requireNonEmpty(conversationId, "conversationId")
-        try await driver.write("completeClaim") { db in
-            let updated = try await db.run("""
-                UPDATE instances SET claim = 'claimed', conversation_id = $2
-                WHERE instance_id = $1 AND claim = 'claiming'
-                RETURNING instance_id
-                """, .text(instanceId), .text(conversationId))
-            if updated.isEmpty { throw StoreError.notClaiming(instanceId: instanceId) }
-            try await db.run("""
-                UPDATE claims SET finished_at = $2, conversation_id = $3, invite_url = $4, joined = $5
-                WHERE instance_id = $1 AND finished_at IS NULL
-                """, .text(instanceId), .date(at), .text(conversationId), .text(inviteUrl), .bool(joined))
-            // The audit line commits with the claim: one transaction, never one without the other.
-            try await db.run("""
-                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
-                SELECT $2, 'claim', instance_id, service_id, 'ok',
-                       'claimed by "' || COALESCE(agent_name, '?') || '"' || $3
-                FROM instances WHERE instance_id = $1
-                """, .text(instanceId), .date(at), .text(joined ? " (joined)" : ""))
-        }
+        try await completeBatcher.submit(CompleteClaim(instanceId: instanceId, conversationId: conversationId,
+                                                       inviteUrl: inviteUrl, joined: joined, at: at))
     }
 
     public func failClaim(instanceId: String, reason: String, at: Date) async throws {
@@ -152,24 +100,6 @@ extension SQLPoolStore {
                     """, .text(instanceId), .date(at), .text(conversationId))
             }
         }
-    }
-
-    /// What an earlier claim with this key says, nil when the key is new.
-    private static func claimStart(forKey key: String, requestHash: String?, _ db: any SQLSession) async throws -> ClaimStart? {
-        guard let row = try await db.run("""
-            SELECT instance_id, finished_at, conversation_id, invite_url, joined, error, request_hash
-            FROM claims WHERE idempotency_key = $1
-            """, .text(key)).first else { return nil }
-        if let requestHash, let first = try row.text("request_hash"), first != requestHash { return .keyReused }
-        guard try row.integer("finished_at") != nil else { return .inProgress }
-        let instanceId = try row.requiredText("instance_id")
-        if let error = try row.text("error") {
-            return .replay(.failed(instanceId: instanceId, message: error))
-        }
-        return .replay(.claimed(instanceId: instanceId,
-                                conversationId: try row.requiredText("conversation_id"),
-                                inviteUrl: try row.text("invite_url"),
-                                joined: try row.bool("joined") ?? false))
     }
 }
 

@@ -10,10 +10,14 @@ import Observers
 public class SQLPoolStore: PoolStore, @unchecked Sendable {
     let driver: any SQLDriver
     let logger: Logger
+    let beginBatcher: GroupCommit<BeginClaim, ClaimStart>
+    let completeBatcher: GroupCommit<CompleteClaim, Void>
 
     init(driver: any SQLDriver, logger: Logger) {
         self.driver = driver
         self.logger = logger
+        beginBatcher = Self.makeBeginBatcher(driver)
+        completeBatcher = Self.makeCompleteBatcher(driver)
     }
 
     public func migrate() async throws -> [String] {
