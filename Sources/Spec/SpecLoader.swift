@@ -21,6 +21,10 @@ public struct SpecLoader: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
+            // A file that reads but does not decode: say where it stops being UTF-8.
+            if let data = FileManager.default.contents(atPath: path), let d = Self.invalidUTF8(data, file: path) {
+                throw SpecError(diagnostics: [d])
+            }
             throw SpecError(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1,
                 message: "cannot read the file: \((error as NSError).localizedDescription)")])
         }
@@ -30,6 +34,7 @@ public struct SpecLoader: Sendable {
     public func load(text: String, file: String, environment selected: String?) throws(SpecError) -> LoadedSpec {
         let reader = YAMLReader(file: file, environment: processEnvironment)
         let root: Node
+        if let bomb = Self.aliasExpansion(in: text, file: file) { throw SpecError(diagnostics: [bomb]) }
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw SpecError(diagnostics: [SpecDiagnostic(file: file, line: 1, column: 1,
@@ -143,6 +148,8 @@ public struct SpecLoader: Sendable {
         }
 
         var platform = PlatformKind.railway
+        // An invalid (or unresolved) platform: what it needs is unknown, so nothing is reported missing.
+        var platformKnown = true
         var projectId: String?, environmentId: String?
         var repo: String?, branch = "main", rootDirectory = ""
         var openclawRef = "main"
@@ -157,7 +164,8 @@ public struct SpecLoader: Sendable {
         for (key, _, value) in entries {
             let path = scope + key
             switch key {
-            case "platform": platform = reader.oneOf(value, at: path, [PlatformKind.railway, .local]) ?? platform
+            case "platform":
+                if let p = reader.oneOf(value, at: path, [PlatformKind.railway, .local]) { platform = p } else { platformKnown = false }
             case "railway":
                 railwayNode = value
                 for (k, _, v) in reader.mapping(value, at: path, allowed: ["projectId", "environmentId"]) ?? [] {
@@ -182,7 +190,11 @@ public struct SpecLoader: Sendable {
                 }
             case "openclawRef": openclawRef = reader.nonEmptyString(value, at: path) ?? openclawRef
             case "xmtpEnv": xmtpEnv = reader.oneOf(value, at: path, XMTPEnv.allCases) ?? xmtpEnv
-            case "allowedInviteHosts": inviteHosts = reader.stringList(value, at: path)
+            case "allowedInviteHosts":
+                // Compared with a join URL's host, so a scheme, port or path would never match.
+                inviteHosts = reader.stringList(value, at: path) { host in
+                    Self.isHostName(host) ? nil : "is not a host name; expected a name such as dev.convos.org (no scheme, port or path)"
+                }
             case "instanceScheme": scheme = reader.oneOf(value, at: path, [Scheme.https, .http])?.rawValue
             case "instancePort":
                 if let p = reader.integer(value, at: path, minimum: 1) {
@@ -207,7 +219,7 @@ public struct SpecLoader: Sendable {
             }
         }
         // Missing keys are reported whether or not this environment is being resolved.
-        if platform == .railway {
+        if platform == .railway, platformKnown {
             if let railwayNode {
                 let missing = ["projectId", "environmentId"].filter { !railwayKeys.contains($0) }
                 if !missing.isEmpty, case .mapping = railwayNode {
@@ -247,6 +259,19 @@ public struct SpecLoader: Sendable {
         return p.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
     }
 
+    /// A DNS name (dot-separated labels of letters, digits and inner '-'), or an IPv6
+    /// literal in brackets as a URL writes it.
+    static func isHostName(_ h: String) -> Bool {
+        if h.hasPrefix("["), h.hasSuffix("]"), h.count > 2 {
+            return h.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        guard (1...253).contains(h.count) else { return false }
+        return h.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
     static func isRepoName(_ r: String) -> Bool {
         let parts = r.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && !$0.contains(" ") }
@@ -255,11 +280,28 @@ public struct SpecLoader: Sendable {
     static func diagnostic(for error: YamlError, file: String, text: String) -> SpecDiagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+             .parser(let context, let problem, let mark, _):
+            var what = problem.hasPrefix("Maximum nesting level reached")
+                ? "nested too deeply; pool.yaml needs a few levels, not hundreds" : problem
+            if scalar(atLine: mark.line, column: mark.column, in: text) == "\t" {
+                what += " (a tab: YAML indents with spaces only)"
+            }
+            if let context, !context.text.isEmpty {
+                // Where the construct began, e.g. the opening quote of an unclosed string.
+                let from = (context.mark.line, context.mark.column) == (mark.line, mark.column)
+                    ? "" : " (from \(context.mark.line):\(context.mark.column))"
+                what = "\(context.text)\(from): \(what)"
+            }
+            return SpecDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(what)")
+        case .composer(let context, let problem, let mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             return SpecDiagnostic(file: file, line: mark.line, column: mark.column,
                                   message: "YAML syntax: \(what)")
+        case .reader(let problem, let offset, let value, let yaml):
+            // Characters YAML refuses (control characters, NUL): Yams gives a character offset.
+            let (line, column) = offset.flatMap { position(ofCharacter: $0, in: yaml) } ?? (1, 1)
+            let code = value >= 0 ? String(format: " (U+%04X)", value) : ""
+            return SpecDiagnostic(file: file, line: line, column: column, message: "YAML syntax: \(problem)\(code)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams points at the mapping; point at the second occurrence of the key instead.
             let (line, column) = secondOccurrence(of: duplicates.first ?? "", in: text, after: context.mark.line,
@@ -270,6 +312,116 @@ public struct SpecLoader: Sendable {
         default:
             return SpecDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }
+    }
+
+    /// Line and column (1-based, columns in Unicode scalars as libyaml counts them) of the
+    /// character `offset` characters into `text`.
+    static func position(ofCharacter offset: Int, in text: String) -> (Int, Int)? {
+        guard offset >= 0, let end = text.index(text.startIndex, offsetBy: offset, limitedBy: text.endIndex) else { return nil }
+        var line = 1, column = 1
+        for scalar in text[..<end].unicodeScalars {
+            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return (line, column)
+    }
+
+    /// The Unicode scalar at a 1-based line and column, if there is one.
+    static func scalar(atLine line: Int, column: Int, in text: String) -> Unicode.Scalar? {
+        guard line >= 1, column >= 1 else { return nil }
+        let lines = text.split(separator: "\n", maxSplits: line, omittingEmptySubsequences: false)
+        guard line <= lines.count else { return nil }
+        let scalars = lines[line - 1].unicodeScalars
+        guard let i = scalars.index(scalars.startIndex, offsetBy: column - 1, limitedBy: scalars.endIndex),
+              i < scalars.endIndex else { return nil }
+        return scalars[i]
+    }
+
+    /// Where bytes stop being UTF-8: the line and column of the first byte that does not decode.
+    static func invalidUTF8(_ data: Data, file: String) -> SpecDiagnostic? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var line = 1, column = 1, offset = 0
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let encoded):
+                offset += encoded.count
+                if encoded.count == 1, encoded.first == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+            case .emptyInput:
+                return nil
+            case .error:
+                let byte = data[data.index(data.startIndex, offsetBy: offset)]
+                return SpecDiagnostic(file: file, line: line, column: column,
+                    message: String(format: "the file is not UTF-8 text: byte 0x%02X does not decode; save pool.yaml as UTF-8", byte))
+            }
+        }
+    }
+
+    /// Aliases (`*name`) repeat the node their anchor (`&name`) marks, and aliases of nodes
+    /// holding aliases repeat exponentially (a "billion laughs"); Yams hashes mapping keys while
+    /// composing, so a dozen such lines would take hours. Past this many nodes, the file is refused.
+    static let aliasExpansionLimit = 10_000
+
+    /// The alias that expands the file past `aliasExpansionLimit` nodes, if any. The text is
+    /// composed once with every `*` replaced by a unique marker, which makes each alias a
+    /// plain scalar (nothing expands), and the expanded size is counted on that tree.
+    /// Nil when the marked text does not compose: the real compose reports the problem.
+    static func aliasExpansion(in text: String, file: String) -> SpecDiagnostic? {
+        guard text.contains("*"), text.contains("&") else { return nil }
+        let used = Set(text.unicodeScalars)
+        guard let marker = (0xE000...0xF8FF).lazy.compactMap(Unicode.Scalar.init).first(where: { !used.contains($0) })
+        else { return nil }
+        var marked = String.UnicodeScalarView()
+        var stars = 0
+        for scalar in text.unicodeScalars {
+            guard scalar == "*" else { marked.append(scalar); continue }
+            // marker, index of this `*`, marker: unique, so no two keys become equal.
+            marked.append(marker)
+            marked.append(contentsOf: String(stars).unicodeScalars)
+            marked.append(marker)
+            stars += 1
+        }
+        // The parser holds the anchors: nodes refer to them weakly, so it must outlive the walk.
+        guard let parser = try? Parser(yaml: String(marked)), let root = try? parser.singleRoot() else { return nil }
+
+        var anchors: [String: Int] = [:]
+        var count = 0
+        var offender: (star: Int, name: String)?
+        func walk(_ node: Node) {
+            guard offender == nil else { return }
+            let start = count
+            switch node {
+            case .scalar(let s):
+                let parts = s.string.unicodeScalars.split(separator: marker, maxSplits: 2, omittingEmptySubsequences: false)
+                if s.string.unicodeScalars.first == marker, parts.count == 3, let star = Int(String(parts[1])),
+                   let size = anchors[String(parts[2])] {
+                    count += size
+                    if count > aliasExpansionLimit { offender = (star, String(parts[2])) }
+                } else {
+                    count += 1
+                }
+            case .mapping(let m):
+                count += 1
+                for (k, v) in m { walk(k); walk(v) }
+            case .sequence(let q):
+                count += 1
+                for v in q { walk(v) }
+            case .alias:
+                count += 1
+            }
+            if offender == nil, let anchor = node.anchor { anchors[anchor.rawValue] = count - start }
+        }
+        withExtendedLifetime(parser) { walk(root) }
+        guard let offender else { return nil }
+        var line = 1, column = 1, seen = 0
+        for scalar in text.unicodeScalars {
+            if scalar == "*" {
+                if seen == offender.star { break }
+                seen += 1
+            }
+            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return SpecDiagnostic(file: file, line: line, column: column,
+            message: "YAML aliases: *\(offender.name) expands the file past \(aliasExpansionLimit) values (aliases of aliases grow exponentially); write the values out")
     }
 
     /// The second line, from `after` on, where `key:` starts at exactly `indent` spaces

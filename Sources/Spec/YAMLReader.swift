@@ -112,8 +112,16 @@ final class YAMLReader {
 
     func integer(_ node: Node, at path: String, minimum: Int) -> Int? {
         guard let t = text(node, at: path) else { return nil }
-        guard let n = Int(t.trimmingCharacters(in: .whitespaces)) else {
-            error(node, "\(path): expected a whole number, got '\(shown(node, t))'")
+        let trimmed = t.trimmingCharacters(in: .whitespaces)
+        guard let n = Int(trimmed) else {
+            let digits = trimmed.first == "-" || trimmed.first == "+" ? trimmed.dropFirst() : Substring(trimmed)
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                // Digits that overflow Int: a whole number, just an impossible one.
+                let bound = trimmed.first == "-" ? "at least \(minimum)" : "at most \(Int.max)"
+                error(node, "\(path): expected a whole number \(bound), got '\(shown(node, t))'")
+            } else {
+                error(node, "\(path): expected a whole number, got '\(shown(node, t))'")
+            }
             return nil
         }
         guard n >= minimum else {
@@ -145,7 +153,8 @@ final class YAMLReader {
         return v
     }
 
-    func stringList(_ node: Node, at path: String) -> [String]? {
+    /// A list of non-empty strings; `problem` says what is wrong with an item, if anything.
+    func stringList(_ node: Node, at path: String, problem: (String) -> String? = { _ in nil }) -> [String]? {
         guard case .sequence(let seq) = node else {
             error(node, "\(path): expected a list of strings, got \(Self.kind(node))")
             return nil
@@ -153,6 +162,10 @@ final class YAMLReader {
         var out: [String] = []
         for (i, item) in seq.enumerated() {
             guard let s = nonEmptyString(item, at: "\(path)[\(i)]") else { continue }
+            if let p = problem(s) {
+                error(item, "\(path)[\(i)]: '\(shown(item, s))' \(p)")
+                continue
+            }
             out.append(s)
         }
         return out
