@@ -45,20 +45,35 @@ public enum InstanceNaming {
     }
 
     /// The name a claimed instance should carry. Never the name of another service, and
-    /// never a name of the `<prefix>-<id>` form (that would make it look like an unclaimed
-    /// instance to a controller without our store).
+    /// never a name of the `<p>-<id>` form for any prefix `p`: that would make it look like
+    /// an unclaimed instance to a controller without our store, ours or another pool's whose
+    /// prefix extends ours (`convos-agent-staging` and an agent named "staging a1b2c3d4e5f6").
     /// A current name that is already one of the candidates is kept, so a name never
     /// flips back and forth as other services come and go.
     public static func claimedName(prefix: String, agentName: String, instanceId: String,
                                    current: String? = nil, taken: (String) -> Bool) -> String {
         let base = "\(prefix)-\(slug(agentName))"
-        let usable: (String) -> Bool = { self.instanceId(fromServiceName: $0, prefix: prefix) == nil }
         // The common case, checked first: it already carries its name.
-        if current == base, usable(base), !taken(base) { return base }
-        let candidates = [base, "\(base)-\(instanceId.prefix(6))", "\(base)-\(instanceId)"].filter(usable)
-        if let current, candidates.contains(current), !taken(current) { return current }
+        if current == base, isClaimedNameUsable(base), !taken(base) { return base }
+        let short = instanceId.prefix(6)
+        let candidates = [base, "\(base)-\(short)", "\(base)-\(short)-\(instanceId.dropFirst(6))"].filter(isClaimedNameUsable)
+        // The last resort, numbered while taken: never an id-like last part.
+        let lastResort = "\(prefix)-\(instanceId)-agent"
+        func isLastResort(_ name: String) -> Bool {
+            name == lastResort || (name.hasPrefix(lastResort + "-") && Int(name.dropFirst(lastResort.count + 1)) != nil)
+        }
+        if let current, candidates.contains(current) || isLastResort(current), !taken(current) { return current }
         for name in candidates where !taken(name) { return name }
-        return "\(prefix)-\(instanceId)-agent"
+        if !taken(lastResort) { return lastResort }
+        for n in 2...10_000 where !taken("\(lastResort)-\(n)") { return "\(lastResort)-\(n)" }
+        return lastResort
+    }
+
+    /// A name no pool takes for an unclaimed instance: its last dash-separated part is not an
+    /// instance id, so it is not `<p>-<id>` whatever the prefix `p`.
+    static func isClaimedNameUsable(_ name: String) -> Bool {
+        guard let dash = name.lastIndex(of: "-") else { return true }
+        return !isInstanceId(name[name.index(after: dash)...])
     }
 
     /// A fresh id from a random source (the caller owns the randomness, the planner none).

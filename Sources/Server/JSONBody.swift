@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 
 /// Reads a JSON request body with answers a caller can act on: 413 above the context's
-/// limit, 400 for malformed JSON, and 400 naming the field for a missing or mistyped one.
+/// limit, 400 for malformed JSON (invalid UTF-8 included), and 400 naming the field for a
+/// missing or mistyped one.
 /// A decoding problem never becomes a 500.
 enum JSONBody {
     /// The decoded body; 400 when there is none.
@@ -18,6 +19,11 @@ enum JSONBody {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return nil }
+        // JSON is UTF-8 (RFC 8259); this decoder only checks the strings it decodes, so a
+        // body with bad bytes in a field it skips would otherwise be taken.
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw APIError(.badRequest, "malformed JSON body: not valid UTF-8")
+        }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {

@@ -25,6 +25,7 @@ public struct ClaimRequest: Codable, Sendable, Equatable {
     public static let maxAgentName = 64
     public static let maxInstructionsBytes = 64 * 1024
     public static let maxIdempotencyKey = 200
+    public static let maxJoinUrlBytes = 4096
 
     /// A bad field, named, with what was expected.
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
@@ -50,19 +51,37 @@ public struct ClaimRequest: Codable, Sendable, Equatable {
             throw Invalid(field: "instructions", message: "at most 64 KiB, got \(instructions.utf8.count) bytes")
         }
         if let joinUrl {
-            guard let url = URLComponents(string: joinUrl), url.scheme?.lowercased() == "https",
-                  let host = url.host?.lowercased(), !host.isEmpty else {
-                throw Invalid(field: "joinUrl", message: "expected an https invite URL such as https://\(allowedInviteHosts.first ?? "convos.org")/v2?i=...")
-            }
-            guard allowedInviteHosts.map({ $0.lowercased() }).contains(host) else {
-                throw Invalid(field: "joinUrl", message: "host \(host) is not an invite host of this pool's XMTP network; expected one of: \(allowedInviteHosts.joined(separator: ", "))")
-            }
+            try Self.validate(joinUrl: joinUrl, allowedInviteHosts: allowedInviteHosts)
         }
         if let key = idempotencyKey {
             guard !key.isEmpty, key.count <= Self.maxIdempotencyKey,
                   key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }) else {
                 throw Invalid(field: "Idempotency-Key", message: "1 to \(Self.maxIdempotencyKey) visible ASCII characters")
             }
+        }
+    }
+
+    /// An invite URL is `https://<host>/...` with `host` exactly one of the invite hosts,
+    /// read from the raw text: no user name or password, no port, no percent-encoding,
+    /// nothing but visible ASCII and no backslash (which the agent's WHATWG URL parser
+    /// takes for `/`, so `https://evil.com\@convos.org` would reach evil.com).
+    static func validate(joinUrl: String, allowedInviteHosts: [String]) throws(Invalid) {
+        let expected = "expected an https invite URL such as https://\(allowedInviteHosts.first ?? "convos.org")/v2?i=..."
+        guard joinUrl.utf8.count <= maxJoinUrlBytes else {
+            throw Invalid(field: "joinUrl", message: "at most \(maxJoinUrlBytes) bytes, got \(joinUrl.utf8.count)")
+        }
+        guard !joinUrl.isEmpty, joinUrl.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x5C }) else {
+            throw Invalid(field: "joinUrl", message: "\(expected) (visible ASCII only: no spaces, control characters or backslashes)")
+        }
+        let scheme = "https://"
+        guard joinUrl.lowercased().hasPrefix(scheme), let url = URLComponents(string: joinUrl), url.scheme?.lowercased() == "https" else {
+            throw Invalid(field: "joinUrl", message: expected)
+        }
+        let authority = joinUrl.dropFirst(scheme.count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }.lowercased()
+        guard !authority.contains("@") else { throw Invalid(field: "joinUrl", message: "must not carry a user name or password") }
+        guard !authority.contains(":") || authority.hasPrefix("[") else { throw Invalid(field: "joinUrl", message: "must not name a port") }
+        guard allowedInviteHosts.map({ $0.lowercased() }).contains(authority) else {
+            throw Invalid(field: "joinUrl", message: "host \(authority.prefix(100)) is not an invite host of this pool's XMTP network; expected one of: \(allowedInviteHosts.joined(separator: ", "))")
         }
     }
 }
