@@ -28,10 +28,18 @@ public struct Executor: Sendable {
     public var concurrency: Int
     public var logger: Logger
     public var clock: @Sendable () -> Date
+    /// Checked before every action: false once this replica no longer holds the leader
+    /// lease, so a replica that lost it mid-tick stops at the next action.
+    public var mayAct: @Sendable () -> Bool
+    /// Recorded with every event, when several replicas share the store.
+    public var replica: String?
 
     public init(platform: any Platform, store: any PoolStore, prefix: String, revision: String,
                 concurrency: Int = 4, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                mayAct: @escaping @Sendable () -> Bool = { true }, replica: String? = nil,
                 blueprint: @escaping @Sendable (_ name: String) -> InstanceBlueprint) {
+        self.mayAct = mayAct
+        self.replica = replica
         self.platform = platform
         self.store = store
         self.blueprint = blueprint
@@ -82,8 +90,10 @@ public struct Executor: Sendable {
     func run(_ a: PlanAction, services: [String: PlatformService], owned: Set<String>,
              conversations: [String: String]) async -> ActionResult {
         let outcome: ActionResult.Outcome
-        // Deletes and renames touch a live service: only ever one this pool owns.
-        if [.delete, .rename].contains(a.kind), let s = a.serviceId, !owned.contains(s) {
+        if !mayAct() {
+            outcome = .refused("this replica no longer holds the leader lease")
+        } else if [.delete, .rename].contains(a.kind), let s = a.serviceId, !owned.contains(s) {
+            // Deletes and renames touch a live service: only ever one this pool owns.
             outcome = .refused("service \(s) is not owned by this pool")
         } else {
             do {
@@ -126,31 +136,42 @@ public struct Executor: Sendable {
             throw Refusal(reason: "service \(record!.serviceId!) is not in the platform's listing yet; resuming when it is")
         }
         if step < .serviceCreated {
+            try stillLeading()
             if serviceId == nil { serviceId = try await platform.createService(bp) }
             try await store.recordStep(instanceId: a.instanceId, step: .serviceCreated, serviceId: serviceId)
             step = .serviceCreated
         }
         guard let serviceId else { throw Refusal(reason: "create step \(step.rawValue) recorded without a service id") }
         if step < .configured {
+            try stillLeading()
             try await platform.configureService(serviceId: serviceId, bp)
             try await store.recordStep(instanceId: a.instanceId, step: .configured, serviceId: nil)
             step = .configured
         }
         if step < .domainCreated {
+            try stillLeading()
             if service?.domain == nil { _ = try await platform.createDomain(serviceId: serviceId, bp) }
             try await store.recordStep(instanceId: a.instanceId, step: .domainCreated, serviceId: nil)
             step = .domainCreated
         }
         if step < .buildStarted {
             // A deployment already exists: the build was started before a crash. Never twice.
+            try stillLeading()
             if service?.deployStatus == nil { try await platform.startBuild(serviceId: serviceId, bp) }
             try await store.recordStep(instanceId: a.instanceId, step: .buildStarted, serviceId: nil)
             step = .buildStarted
         }
         if step < .pinned {
+            try stillLeading()
             try await platform.pinSource(serviceId: serviceId, bp)
             try await store.recordStep(instanceId: a.instanceId, step: .pinned, serviceId: nil)
         }
+    }
+
+    /// A create is five platform calls: a replica that lost the lease meanwhile stops
+    /// between them (the new leader resumes the sequence from the record).
+    func stillLeading() throws {
+        if !mayAct() { throw Refusal(reason: "this replica no longer holds the leader lease") }
     }
 
     func delete(_ a: PlanAction) async throws {
@@ -161,6 +182,7 @@ public struct Executor: Sendable {
                 throw Refusal(reason: "claimed since the observation; not deleted")
             }
         }
+        try stillLeading()
         if let s = a.serviceId { try await platform.deleteService(serviceId: s) }
         // A duplicate's record belongs to the other service: keep it.
         guard a.cause != .duplicate else { return }
@@ -200,7 +222,7 @@ public struct Executor: Sendable {
         else { logger.warning("\(a.kind.rawValue) \(a.name ?? a.instanceId) \(outcome): \(detail)", metadata: line) }
         do {
             _ = try await store.append(PoolEvent(at: clock(), kind: a.kind.rawValue, instanceId: a.instanceId,
-                                                 serviceId: a.serviceId, outcome: outcome, detail: detail))
+                                                 serviceId: a.serviceId, outcome: outcome, detail: detail, replica: replica))
         } catch {
             logger.error("could not record the event of \(a.kind.rawValue) \(a.instanceId): \(error)")
         }

@@ -93,6 +93,13 @@ public actor Reconciler {
         }
     }
 
+    /// What a replica that does not lead does each tick: observe and plan, apply nothing,
+    /// write nothing.
+    public func observeOnly() async -> TickResult {
+        let (observed, plan) = await preview()
+        return TickResult(observed: observed, plan: plan, results: [])
+    }
+
     /// One full tick.
     public func tick() async -> TickResult {
         await exclusively { await tickNow() }

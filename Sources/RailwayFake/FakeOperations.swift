@@ -45,7 +45,11 @@ extension FakeWorld {
             return ["serviceInstanceUpdate": true]
         case "ServiceDomainCreate":
             let index = try existing(v.required("serviceId"))
-            let domain = "\(services[index].name)-\(services[index].domains.count + 1).up.railway.app"
+            var domain = "\(services[index].name)-\(services[index].domains.count + 1).up.railway.app"
+            if agentDomainsHandedOut < agentDomains.count {
+                domain = agentDomains[agentDomainsHandedOut]
+                agentDomainsHandedOut += 1
+            }
             services[index].domains.append(domain)
             return ["serviceDomainCreate": ["id": .string(makeId("dom")), "domain": .string(domain),
                                             "targetPort": v["targetPort"] ?? .null]]

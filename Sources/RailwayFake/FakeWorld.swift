@@ -65,6 +65,10 @@ struct FakeWorld {
     var connectedWithoutRootDirectory: [String] = []
     var failNextBuilds = 0
     var failBuildsWhere: (@Sendable (String) -> Bool)?
+    /// Domains `serviceDomainCreate` hands out first, in order (tests point them at stand-in
+    /// agents on loopback); made-up `*.up.railway.app` names after them.
+    var agentDomains: [String] = []
+    var agentDomainsHandedOut = 0
     private var nextId = 0
 
     init(phases: FakePhaseDurations, epoch: Date) {

@@ -20,6 +20,8 @@ public actor RailwayFake {
         public var rateLimitBudget: Int
         /// Fake-clock zero, as a date (services' `createdAt`).
         public var epoch: Date
+        /// Domains new services get first, in order (e.g. `127.0.0.1:PORT` of stand-in agents).
+        public var agentDomains: [String] = []
 
         public init(accountTokens: Set<String> = [], projectTokens: Set<String> = [],
                     phases: FakePhaseDurations = FakePhaseDurations(), extraDocuments: [String] = [],
@@ -48,6 +50,7 @@ public actor RailwayFake {
         self.configuration = configuration
         self.documents = FakeDocuments(Array(try RailwayDocuments.all().values) + configuration.extraDocuments)
         self.world = FakeWorld(phases: configuration.phases, epoch: configuration.epoch)
+        self.world.agentDomains = configuration.agentDomains
         self.rateLimitRemaining = configuration.rateLimitBudget
     }
 

@@ -38,6 +38,11 @@ public struct PoolMetrics: Sendable {
         }
     }
 
+    /// Whether this replica leads (holds the leader lease): 1 on exactly one replica.
+    public func recordLeadership(replica: String, leading: Bool) {
+        Gauge(label: "pool_leader", dimensions: [("replica", replica)], factory: factory).record(leading ? 1 : 0)
+    }
+
     /// One claim: how it ended and how long it took.
     public func record(claim result: ClaimResult, duration: Duration) {
         let outcome = switch result {

@@ -20,6 +20,9 @@ public actor ReconcileLoop: Service {
     public struct LastTick: Sendable {
         public var result: TickResult
         public var finishedAt: Date
+        /// False for a replica that does not hold the leader lease: it observed and
+        /// planned (for its status and counts) but applied nothing.
+        public var led: Bool = true
     }
 
     public enum Readiness: Sendable, Equatable {
@@ -44,13 +47,20 @@ public actor ReconcileLoop: Service {
     private let loadSpec: LoadSpec?
     private let logger: Logger
     private let clock: @Sendable () -> Date
+    /// Whether this replica may act (holds the leader lease); always true for one process.
+    private let leading: @Sendable () -> Bool
+    /// A follower observes on the timer only, not on every claim's trigger: each
+    /// observation is a platform call, and the leader is the one that acts on claims.
+    private var timerFired = false
 
     /// Called after every tick with its result and how long it took (metrics).
     let onTick: @Sendable (TickResult, Duration) -> Void
 
     public init(spec: EnvironmentSpec, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 loadSpec: LoadSpec? = nil, onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in },
+                leading: @escaping @Sendable () -> Bool = { true },
                 makeRuntime: @escaping MakeRuntime) throws {
+        self.leading = leading
         self.onTick = onTick
         // Newest-one buffering is the coalescing: a trigger while one is pending adds nothing.
         (pending, pendingInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -134,6 +144,7 @@ public actor ReconcileLoop: Service {
             // Read each time: a reload may change the interval.
             let interval = runtime.spec.settings.tickInterval
             do { try await Task.sleep(for: .milliseconds(Int64(interval * 1000))) } catch { return }
+            timerFired = true
             trigger()
         }
     }
@@ -162,12 +173,17 @@ public actor ReconcileLoop: Service {
     private func tickOnce() async {
         await acquire()
         defer { release() }
+        let led = leading()
+        // A follower's first observation, its timer and explicit requests observe; a
+        // claim's trigger does not.
+        guard led || timerFired || !waiters.isEmpty || lastTick == nil else { return }
+        timerFired = false
         let served = waiters
         waiters = []
         let started = ContinuousClock.now
-        let result = await runtime.reconciler.tick()
+        let result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
         onTick(result, ContinuousClock.now - started)
-        lastTick = LastTick(result: result, finishedAt: clock())
+        lastTick = LastTick(result: result, finishedAt: clock(), led: led)
         ticksRun += 1
         if result.observed.complete { observedOnce = true }
         for waiter in served { waiter.resume(returning: result) }

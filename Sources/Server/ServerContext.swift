@@ -1,3 +1,4 @@
+import Controller
 import Foundation
 import Logging
 import Store
@@ -12,10 +13,14 @@ public struct ServerContext: Sendable {
     public var logger: Logger
     public var clock: @Sendable () -> Date
     public var metrics: PoolMetrics
+    /// The leader lease when replicas share the store; nil for a lone process.
+    public var lease: LeaderLease?
 
     public init(loop: ReconcileLoop, store: any PoolStore, apiKey: String, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() }, metrics: PoolMetrics = PoolMetrics()) {
+                clock: @escaping @Sendable () -> Date = { Date() }, metrics: PoolMetrics = PoolMetrics(),
+                lease: LeaderLease? = nil) {
         self.metrics = metrics
+        self.lease = lease
         self.loop = loop
         self.store = store
         self.apiKey = apiKey

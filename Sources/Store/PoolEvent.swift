@@ -13,9 +13,11 @@ public struct PoolEvent: Codable, Sendable, Equatable {
     public var outcome: String
     /// Human text, e.g. the planner's reason or the error.
     public var detail: String
+    /// The replica that recorded it, when several share the store.
+    public var replica: String?
 
     public init(id: Int64? = nil, at: Date, kind: String, instanceId: String? = nil,
-                serviceId: String? = nil, outcome: String, detail: String) {
+                serviceId: String? = nil, outcome: String, detail: String, replica: String? = nil) {
         self.id = id
         self.at = at
         self.kind = kind
@@ -23,5 +25,6 @@ public struct PoolEvent: Codable, Sendable, Equatable {
         self.serviceId = serviceId
         self.outcome = outcome
         self.detail = detail
+        self.replica = replica
     }
 }

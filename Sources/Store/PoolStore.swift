@@ -88,6 +88,17 @@ public protocol PoolStore: Sendable {
     /// the last event of the previous page).
     func events(limit: Int, before: Int64?) async throws -> [PoolEvent]
 
+    /// Takes the named lease for `holder` until `at + duration` when it is free, expired or
+    /// already `holder`'s (a renewal), in one transaction. Returns the lease as it stands
+    /// afterwards: held by `holder` when taken, by another replica otherwise. Replicas
+    /// compare their own clocks with the expiry, so their clocks must agree to well within
+    /// a lease duration (NTP does).
+    func acquireLease(_ name: String, holder: String, duration: TimeInterval, at: Date) async throws -> Lease
+    /// Gives the lease up at once (shutdown) if `holder` has it; otherwise does nothing.
+    func releaseLease(_ name: String, holder: String) async throws
+    /// The named lease, nil when nobody ever took it.
+    func lease(_ name: String) async throws -> Lease?
+
     /// Releases the database connections. The store must not be used afterwards.
     func close() async
 }

@@ -61,12 +61,14 @@ struct PoolContext {
 
     /// Observer, executor and reconciler over `platform`; `prober` nil skips status probes.
     static func makeReconciler(spec: EnvironmentSpec, platform: any Platform, store: any PoolStore, prober: (any StatusProber)?,
-                               environment env: [String: String], logger: Logger) -> Reconciler {
+                               environment env: [String: String], logger: Logger,
+                               lease: LeaderLease? = nil) -> Reconciler {
         let blueprint = Blueprints(spec: spec, environment: env)
         let observer = Observer(platform: platform, store: store, prober: prober, prefix: spec.prefix,
                                 revision: spec.revision.hex, scheme: spec.instanceScheme)
         let executor = Executor(platform: platform, store: store, prefix: spec.prefix, revision: spec.revision.hex,
-                                logger: logger, blueprint: blueprint.make)
+                                logger: logger, mayAct: { lease?.isLeader ?? true }, replica: lease?.replica,
+                                blueprint: blueprint.make)
         return Reconciler(spec: spec, observer: observer, executor: executor, logger: logger)
     }
 
@@ -130,5 +132,7 @@ struct CLIError: Error, CustomStringConvertible {
 /// The store DATABASE_URL names, or the SQLite file.
 func makeStoreFromEnvironment(sqlitePath: String, logger: Logger,
                               environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> any PoolStore {
-    try makeStore(databaseURL: env["DATABASE_URL"], sqlitePath: sqlitePath, logger: logger)
+    // POOL_DATABASE_SCHEMA: a Postgres schema of its own (several pools, or test runs, in one database).
+    try makeStore(databaseURL: env["DATABASE_URL"], sqlitePath: sqlitePath,
+                  schema: env["POOL_DATABASE_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }, logger: logger)
 }

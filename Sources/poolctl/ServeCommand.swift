@@ -9,6 +9,7 @@ import Logging
 import Server
 import ServiceLifecycle
 import Spec
+import Synchronization
 
 /// `poolctl serve`: the HTTP API and the reconcile loop in one process (DESIGN.md section 7).
 struct ServeCommand: AsyncParsableCommand {
@@ -31,6 +32,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Port to listen on. Default: $PORT, else 3001. 0 picks a free one (logged).")
     var port: Int?
+
+    @Option(help: """
+        This replica's name among the replicas sharing the store (one of them, the holder of the \
+        leader lease, runs the reconcile loop). Default: $POOL_REPLICA_ID, else <hostname>-<pid>.
+        """)
+    var replicaId: String?
+
+    @Option(help: "Seconds a leader lease lasts; renewed every third of it.")
+    var leaseSeconds: Double = 15
 
     func run() async throws {
         do {
@@ -67,6 +77,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("could not migrate the store: \(error)")
         }
         let metrics = PoolMetrics()
+        guard leaseSeconds >= 1, leaseSeconds <= 3600 else {
+            await store.close()
+            throw CLIError("--lease-seconds must be from 1 to 3600, got \(leaseSeconds)")
+        }
+        let replica = replicaId ?? env["POOL_REPLICA_ID"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(Self.hostName())-\(ProcessInfo.processInfo.processIdentifier)"
+        let trigger = TriggerBox()
+        let lease = LeaderLease(configuration: .init(replica: replica, duration: leaseSeconds, name: "reconcile:\(spec.name)"),
+                                store: store, logger: logger, onBecomingLeader: { trigger.fire() })
         // One HTTP client for every probe and claim call of the process.
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let agents = AgentClient(httpClient: httpClient, apiKey: apiKey, scheme: spec.instanceScheme, logger: logger)
@@ -76,27 +95,29 @@ struct ServeCommand: AsyncParsableCommand {
                 spec: spec, logger: logger,
                 loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },
                 onTick: { metrics.record(tick: $0, duration: $1) },
+                leading: { lease.isLeader },
                 makeRuntime: { spec, requestTick in
                     let platform = try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory)
                     let prober = AgentProber(client: agents, timeout: .seconds(spec.settings.probeTimeout))
                     return PoolRuntime(
                         spec: spec,
                         reconciler: PoolContext.makeReconciler(spec: spec, platform: platform, store: store, prober: prober,
-                                                               environment: env, logger: logger),
+                                                               environment: env, logger: logger, lease: lease),
                         claims: ClaimService(spec: spec, store: store, caller: agents, platform: platform, logger: logger,
                                              requestTick: requestTick))
                 })
             let app = buildApplication(
-                ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics),
+                ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics, lease: lease),
                 configuration: .init(address: .hostname(host, port: port), serverName: "poolctl"),
                 onServerRunning: { channel in
                     logger.info("listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? port)",
                                                         "environment": "\(spec.name)"])
                 })
+            trigger.set { loop.trigger() }
             // Shut down in reverse order: stop reloading, stop serving (requests in flight
-            // finish), then let the loop finish its tick.
+            // finish), let the loop finish its tick, then give the lease up.
             var configuration = ServiceGroupConfiguration(
-                services: [loop, app, ReloadOnHangup(loop: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: [lease, loop, app, ReloadOnHangup(loop: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
             try await ServiceGroup(configuration: configuration).run()
         } catch {
@@ -125,6 +146,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The kernel's host name (Foundation's `hostName` may wait on DNS).
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "replica" }
+        let name = String(cString: buffer)
+        return name.isEmpty ? "replica" : name
+    }
+
     func listenPort(_ env: [String: String]) throws -> Int {
         if let port {
             guard (0...65535).contains(port) else { throw CLIError("--port must be 0...65535") }
@@ -134,4 +163,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PORT must be a port number, got \"\(text)\"") }
         return value
     }
+}
+
+/// The loop's trigger for the lease, which is made before the loop is.
+final class TriggerBox: Sendable {
+    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+    func set(_ body: @escaping @Sendable () -> Void) { action.withLock { $0 = body } }
+    func fire() { action.withLock { $0 }?() }
 }

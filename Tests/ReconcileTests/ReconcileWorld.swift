@@ -86,14 +86,14 @@ struct ReconcileWorld {
 
     /// A reconciler as a fresh process would build it, over `platform` (default: Railway).
     func reconciler(platform: (any Platform)? = nil, seed: UInt64 = 1, spec: EnvironmentSpec? = nil,
-                    prober: any StatusProber = AlwaysReady()) -> Reconciler {
+                    prober: any StatusProber = AlwaysReady(), mayAct: @escaping @Sendable () -> Bool = { true }) -> Reconciler {
         let platform = platform ?? RailwayPlatform(client: client())
         let clock = self.clock
         let spec = spec ?? self.spec
         let observer = Observer(platform: platform, store: store, prober: prober, prefix: spec.prefix,
                                 revision: spec.revision.hex, scheme: spec.instanceScheme)
         let executor = Executor(platform: platform, store: store, prefix: spec.prefix, revision: spec.revision.hex,
-                                logger: quiet, clock: { clock.now }) { name in
+                                logger: quiet, clock: { clock.now }, mayAct: mayAct) { name in
             InstanceBlueprint(name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
                               variables: ["XMTP_ENV": "dev"], port: 8080)
         }

@@ -11,6 +11,9 @@ struct MetricsRoute {
             if let last = await context.loop.lastTick {
                 context.metrics.recordInstances(last.result.plan.counts)
             }
+            if let lease = context.lease {
+                context.metrics.recordLeadership(replica: lease.replica, leading: lease.isLeader)
+            }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: context.metrics.render())))
         }

@@ -43,9 +43,19 @@ struct PoolReadRoutes {
         let now = context.clock()
         let observed = last.result.observed
         return PoolStatus(
+            leader: await leader(),
             counts: PoolCounts(last.result.plan),
             tick: .init(finishedAt: last.finishedAt, complete: observed.complete, incompleteReason: observed.incompleteReason),
             instances: owned.map { InstanceStatus($0, scheme: spec.instanceScheme, now: now, answer: answers[$0.instanceId]) })
+    }
+
+    /// Who leads, from this replica's last read of the lease; nil for a lone process.
+    func leader() async -> PoolStatus.Leader? {
+        guard let lease = context.lease else { return nil }
+        let seen = lease.lastSeen
+        return PoolStatus.Leader(replica: lease.replica, leading: lease.isLeader,
+                                 holder: seen.flatMap { $0.expiresAt > context.clock() ? $0.holder : nil },
+                                 expiresAt: seen?.expiresAt)
     }
 
     struct EventPage: ResponseEncodable {

@@ -74,10 +74,10 @@ extension SQLPoolStore {
         try requireNonEmpty(event.outcome, "event outcome")
         return try await driver.write("append event") { db in
             let rows = try await db.run("""
-                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
-                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+                INSERT INTO events (at, kind, instance_id, service_id, outcome, detail, replica)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
                 """, .date(event.at), .text(event.kind), .text(event.instanceId), .text(event.serviceId),
-                .text(event.outcome), .text(event.detail))
+                .text(event.outcome), .text(event.detail), .text(event.replica))
             return try rows[0].requiredInteger("id")
         }
     }
@@ -87,7 +87,7 @@ extension SQLPoolStore {
             throw StoreError.invalidArgument(name: "limit", problem: "must be at least 1, got \(limit)")
         }
         return try await driver.read("events") { db in
-            let columns = "id, at, kind, instance_id, service_id, outcome, detail"
+            let columns = "id, at, kind, instance_id, service_id, outcome, detail, replica"
             let rows = if let before {
                 try await db.run("SELECT \(columns) FROM events WHERE id < $1 ORDER BY id DESC LIMIT $2",
                                  .integer(before), .integer(Int64(limit)))
@@ -98,7 +98,7 @@ extension SQLPoolStore {
                 PoolEvent(id: try row.requiredInteger("id"), at: try row.requiredDate("at"),
                           kind: try row.requiredText("kind"), instanceId: try row.text("instance_id"),
                           serviceId: try row.text("service_id"), outcome: try row.requiredText("outcome"),
-                          detail: try row.requiredText("detail"))
+                          detail: try row.requiredText("detail"), replica: try row.text("replica"))
             }
         }
     }

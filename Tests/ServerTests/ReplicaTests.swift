@@ -1,0 +1,193 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import RailwayFake
+import StandInAgent
+import Testing
+
+/// Three `poolctl serve` replicas on one Postgres, a fake Railway and stand-in agents: one
+/// leads and acts, all serve claims, and a SIGKILLed leader is replaced within its lease.
+@Suite(.timeLimit(.minutes(5))) struct ReplicaTests {
+    static let token = "acct-token-replicas-5c1e"
+    static let key = "pool-key-replicas-s3cr3t"
+    static let idle = 50
+    static let leaseSeconds = 3.0
+
+    static let spec = """
+    minIdle: \(idle)
+    maxTotal: \(idle)
+    createsPerTick: \(idle)
+    tickInterval: 1s
+    environments:
+      test:
+        railway: {projectId: project-1, environmentId: environment-1}
+        source: {repo: example/agents, branch: main, rootDirectory: agent}
+        instanceScheme: http
+    """
+
+    struct Replica {
+        var name: String
+        var process: ServeProcess
+        var base: String
+    }
+
+    @Test func oneLeaderActsEveryReplicaClaimsAndAKilledLeaderIsReplaced() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let database = environment["TEST_DATABASE_URL"], !database.isEmpty else {
+            if environment["REQUIRE_POSTGRES"] == "1" { Issue.record("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set") }
+            return
+        }
+        var agents: [StandInAgent] = []
+        defer { let all = agents; Task { for a in all { await a.stop() } } }
+        for _ in 0..<Self.idle {
+            let agent = StandInAgent(configuration: .init(apiKey: Self.key, defaultXMTPEnv: "dev"),
+                                     logger: Logger(label: "stand-in", factory: { _ in SwiftLogNoOpLogHandler() }))
+            try await agent.start()
+            agents.append(agent)
+        }
+        let phase = Duration.milliseconds(200)
+        var configuration = RailwayFake.Configuration(accountTokens: [Self.token],
+                                                      phases: FakePhaseDurations(queued: phase, building: phase, deploying: phase),
+                                                      epoch: Date())
+        configuration.agentDomains = agents.map { "127.0.0.1:\($0.port!)" }
+        let fake = try RailwayFake(configuration: configuration)
+        let url = try await fake.start()
+        // The fake's clock moves only when told: with the wall clock here, so builds finish.
+        let clockTask = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                await fake.advance(by: .milliseconds(100))
+            }
+        }
+        defer { clockTask.cancel(); Task { await fake.stop() } }
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let specPath = dir.appendingPathComponent("pool.yaml").path
+        try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": Self.key,
+                   "DATABASE_URL": database, "POOL_DATABASE_SCHEMA": "replicas_\(UInt32.random(in: 0...UInt32.max))"]
+        var replicas: [Replica] = []
+        defer { for r in replicas { r.process.stop() } }
+        for k in 0..<3 {
+            let process = try ServeProcess(["serve", "--spec", specPath, "--env", "test", "--host", "127.0.0.1", "--port", "0",
+                                            "--replica-id", "r\(k)", "--lease-seconds", "\(Self.leaseSeconds)"], env: env)
+            try await eventually("replica r\(k) listening", seconds: 60) { process.port != nil || !process.process.isRunning }
+            let port = try #require(process.port, "no port in: \(process.stderr)")
+            replicas.append(Replica(name: "r\(k)", process: process, base: "http://127.0.0.1:\(port)"))
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = http.shutdown() }
+
+        // The pool fills: the leader creates; every replica sees it.
+        do {
+            try await poll("\(Self.idle) idle instances", seconds: 60) {
+                try await Self.get(http, replicas[0].base + "/api/pool/counts").contains("\"idle\":\(Self.idle)")
+            }
+        } catch {
+            let counts = (try? await Self.get(http, replicas[0].base + "/api/pool/counts")) ?? "?"
+            let creates = await fake.calls(of: "ServiceCreate")
+            let logs = replicas.map { "\($0.name):\n\($0.process.stderr.suffix(3_000))" }.joined(separator: "\n")
+            Issue.record("counts: \(counts); creates: \(creates)\n\(logs)")
+            throw error
+        }
+        let leaders = try await Self.leaders(http, replicas)
+        #expect(leaders.count == 1, "exactly one replica leads: \(leaders)")
+        let leader = try #require(leaders.first)
+        #expect(await fake.calls(of: "ServiceCreate") == Self.idle, "no service created twice")
+        let metrics = try await Self.get(http, replicas.first { $0.name == leader }!.base + "/metrics")
+        #expect(metrics.contains("pool_leader{replica=\"\(leader)\"} 1"), "\(metrics.prefix(2_000))")
+
+        // 500 claims at once, spread over the three replicas.
+        let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for k in 0..<500 {
+                let base = replicas[k % replicas.count].base
+                group.addTask { try await Self.claim(http, base, agent: "agent \(k)") }
+            }
+            return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+        }
+        let claimed = outcomes.filter { $0.0 == 200 }.compactMap(\.1)
+        #expect(claimed.count == Self.idle, "statuses: \(Dictionary(grouping: outcomes, by: \.0).mapValues(\.count))")
+        #expect(Set(claimed).count == claimed.count, "no instance handed out twice")
+        #expect(outcomes.filter { $0.0 == 503 }.count == 500 - Self.idle)
+
+        // The leader dies without a word; another takes over within the lease.
+        let killedAt = Date()
+        let dead = replicas.first { $0.name == leader }!
+        kill(dead.process.process.processIdentifier, SIGKILL)
+        _ = await dead.process.waitForExit(seconds: 10)
+        let survivors = replicas.filter { $0.name != leader }
+        var next: [String] = []
+        try await poll("a new leader", seconds: 30) {
+            next = try await Self.leaders(http, survivors)
+            return next.count == 1
+        }
+        let handover = Date().timeIntervalSince(killedAt)
+        #expect(handover < Self.leaseSeconds + 2, "took \(handover) s")
+
+        // Nothing created twice (the pool is full of claimed instances), and the actions
+        // of the audit log come from one replica, then the other: never interleaved.
+        try await Task.sleep(for: .seconds(2))
+        #expect(await fake.calls(of: "ServiceCreate") == Self.idle)
+        let names = await fake.services(projectId: "project-1", environmentId: "environment-1").map(\.name)
+        #expect(Set(names).count == names.count)
+        let events = try await Self.actionReplicas(http, survivors[0].base)
+        #expect(events.count >= Self.idle)
+        var runs: [String] = []
+        for r in events where runs.last != r { runs.append(r) }
+        #expect(runs.count <= 2 && runs.first == leader && Set(runs).count == runs.count,
+                "acting replicas in order: \(runs)")
+        #expect(runs.count < 2 || runs[1] == next[0])
+        for r in replicas { #expect(!r.process.stderr.contains(Self.key) && !r.process.stderr.contains(Self.token)) }
+    }
+
+    func poll(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !((try? await condition()) ?? false) {
+            guard Date() < deadline else { throw TimedOut(description: "timed out waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The replicas whose status says they lead.
+    static func leaders(_ http: HTTPClient, _ replicas: [Replica]) async throws -> [String] {
+        var out: [String] = []
+        for r in replicas {
+            let body = try await get(http, r.base + "/api/pool/status", auth: true)
+            let status = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            let leader = status?["leader"] as? [String: Any]
+            #expect(leader?["replica"] as? String == r.name)
+            if leader?["leading"] as? Bool == true { out.append(r.name) }
+        }
+        return out
+    }
+
+    /// The replica of each create, delete and rename event, oldest first.
+    static func actionReplicas(_ http: HTTPClient, _ base: String) async throws -> [String] {
+        let body = try await get(http, base + "/api/pool/events?limit=500", auth: true)
+        let page = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let events = page?["events"] as? [[String: Any]] ?? []
+        return events.reversed().filter { ["create", "delete", "rename"].contains($0["kind"] as? String ?? "") }
+            .map { $0["replica"] as? String ?? "none" }
+    }
+
+    static func get(_ http: HTTPClient, _ url: String, auth: Bool = false) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        if auth { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        let response = try await http.execute(request, timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 4 << 20))
+    }
+
+    static func claim(_ http: HTTPClient, _ base: String, agent: String) async throws -> (Int, String?) {
+        var request = HTTPClientRequest(url: base + "/api/pool/claim")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"agentName": "\#(agent)", "instructions": "Replica test."}"#))
+        let response = try await http.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let json = try? JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: Any]
+        return (Int(response.status.code), json?["instanceId"] as? String)
+    }
+}
