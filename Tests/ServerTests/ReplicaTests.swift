@@ -77,16 +77,17 @@ import Testing
             let port = try #require(process.port, "no port in: \(process.stderr)")
             replicas.append(Replica(name: "r\(k)", process: process, base: "http://127.0.0.1:\(port)"))
         }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { _ = http.shutdown() }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = client.shutdown() }
+        let http = ServeHTTP(http: client, key: Self.key)
 
         // The pool fills: the leader creates; every replica sees it.
         do {
-            try await poll("\(Self.idle) idle instances", seconds: 60) {
-                try await Self.get(http, replicas[0].base + "/api/pool/counts").contains("\"idle\":\(Self.idle)")
+            try await poll("\(Self.idle) idle instances", seconds: 150) {
+                try await http.get(replicas[0].base + "/api/pool/counts").contains("\"idle\":\(Self.idle)")
             }
         } catch {
-            let counts = (try? await Self.get(http, replicas[0].base + "/api/pool/counts")) ?? "?"
+            let counts = (try? await http.get(replicas[0].base + "/api/pool/counts")) ?? "?"
             let creates = await fake.calls(of: "ServiceCreate")
             let logs = replicas.map { "\($0.name):\n\($0.process.stderr.suffix(3_000))" }.joined(separator: "\n")
             Issue.record("counts: \(counts); creates: \(creates)\n\(logs)")
@@ -96,14 +97,14 @@ import Testing
         #expect(leaders.count == 1, "exactly one replica leads: \(leaders)")
         let leader = try #require(leaders.first)
         #expect(await fake.calls(of: "ServiceCreate") == Self.idle, "no service created twice")
-        let metrics = try await Self.get(http, replicas.first { $0.name == leader }!.base + "/metrics")
+        let metrics = try await http.get(replicas.first { $0.name == leader }!.base + "/metrics")
         #expect(metrics.contains("pool_leader{replica=\"\(leader)\"} 1"), "\(metrics.prefix(2_000))")
 
         // 500 claims at once, spread over the three replicas.
         let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
             for k in 0..<500 {
                 let base = replicas[k % replicas.count].base
-                group.addTask { try await Self.claim(http, base, agent: "agent \(k)") }
+                group.addTask { try await http.claim(base, agent: "agent \(k)") }
             }
             return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
         }
@@ -142,19 +143,11 @@ import Testing
         for r in replicas { #expect(!r.process.stderr.contains(Self.key) && !r.process.stderr.contains(Self.token)) }
     }
 
-    func poll(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !((try? await condition()) ?? false) {
-            guard Date() < deadline else { throw TimedOut(description: "timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-    }
-
     /// The replicas whose status says they lead.
-    static func leaders(_ http: HTTPClient, _ replicas: [Replica]) async throws -> [String] {
+    static func leaders(_ http: ServeHTTP, _ replicas: [Replica]) async throws -> [String] {
         var out: [String] = []
         for r in replicas {
-            let body = try await get(http, r.base + "/api/pool/status", auth: true)
+            let body = try await http.get(r.base + "/api/pool/status", auth: true)
             let status = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
             let leader = status?["leader"] as? [String: Any]
             #expect(leader?["replica"] as? String == r.name)
@@ -164,30 +157,11 @@ import Testing
     }
 
     /// The replica of each create, delete and rename event, oldest first.
-    static func actionReplicas(_ http: HTTPClient, _ base: String) async throws -> [String] {
-        let body = try await get(http, base + "/api/pool/events?limit=500", auth: true)
+    static func actionReplicas(_ http: ServeHTTP, _ base: String) async throws -> [String] {
+        let body = try await http.get(base + "/api/pool/events?limit=500", auth: true)
         let page = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
         let events = page?["events"] as? [[String: Any]] ?? []
         return events.reversed().filter { ["create", "delete", "rename"].contains($0["kind"] as? String ?? "") }
             .map { $0["replica"] as? String ?? "none" }
-    }
-
-    static func get(_ http: HTTPClient, _ url: String, auth: Bool = false) async throws -> String {
-        var request = HTTPClientRequest(url: url)
-        if auth { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-        let response = try await http.execute(request, timeout: .seconds(10))
-        return String(buffer: try await response.body.collect(upTo: 4 << 20))
-    }
-
-    static func claim(_ http: HTTPClient, _ base: String, agent: String) async throws -> (Int, String?) {
-        var request = HTTPClientRequest(url: base + "/api/pool/claim")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(key)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: #"{"agentName": "\#(agent)", "instructions": "Replica test."}"#))
-        let response = try await http.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let json = try? JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: Any]
-        return (Int(response.status.code), json?["instanceId"] as? String)
     }
 }
