@@ -13,6 +13,20 @@ extension RailwayFake {
         }
     }
 
+    /// Adds services that are built and running (deployment SUCCESS, one domain each, as
+    /// `domains[k]` for `names[k]`), e.g. to start a benchmark from a full pool. Returns their ids.
+    @discardableResult
+    public func addDeployedServices(names: [String], domains: [String], projectId: String, environmentId: String) -> [String] {
+        zip(names, domains).map { name, domain in
+            let id = world.addService(name: name, projectId: projectId, environmentId: environmentId, variableNames: [])
+            let index = world.services.count - 1
+            world.services[index].domains = [domain]
+            world.services[index].deployments = [FakeDeployment(id: world.makeId("dep"), startedAt: world.now - .seconds(86_400),
+                                                                fails: false)]
+            return id
+        }
+    }
+
     public func services(projectId: String, environmentId: String) -> [FakeService] {
         world.services.filter { $0.projectId == projectId && $0.environmentId == environmentId }
     }
