@@ -141,6 +141,9 @@ let package = Package(
         // One full tick against the fake Railway with a real store: the executor end to end.
         .testTarget(name: "ReconcileTests", dependencies: [
             "Controller", "Spec", "Observers", "Store", "Railway", "RailwayFake",
+            // Agent faults: real stand-in agents probed by the real agent client.
+            "AgentClient", "StandInAgent",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Claims: the claim service with real stores and stand-in agents over HTTP.

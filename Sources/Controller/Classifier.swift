@@ -91,6 +91,7 @@ public enum Classifier {
         // counts as claimed by an unknown agent even if its claim column was never set.
         var claim = record?.claim ?? .none
         if claim == .none, record?.marked == .adopted || record?.conversationId != nil { claim = .claimed }
+        let claimedOnRecord = claim == .claimed
 
         // An instance that reports a conversation is never deleted, retired or not (a 409
         // on a claim, or a claim whose record was lost): someone may be talking to it.
@@ -112,6 +113,17 @@ public enum Classifier {
                 if now.timeIntervalSince(since) > stuck {
                     return make(.crashed, "\(who); \(silence) for \(DurationText.format(now.timeIntervalSince(since).rounded()))")
                 }
+            }
+            // Bound but its message stream is down (agent-contract.md section 2, state D): said
+            // at once, unhealthy (crashed, kept for the operator) once it lasts past stuckTimeout.
+            // Never idle either way. A conversation the store does not know yet is adopted first.
+            if claimedOnRecord, service.deployStatus == .success, case .status(let s) = inst.probe,
+               s.conversationId != nil, s.streaming == false {
+                let down = now.timeIntervalSince(record?.lastHealthyAt ?? created)
+                if down > stuck {
+                    return make(.crashed, "\(who); message stream down for \(DurationText.format(down.rounded())) (stuckTimeout \(DurationText.format(stuck)))")
+                }
+                return make(record?.agentName == nil ? .adopted : .claimed, "\(who); message stream down")
             }
             return make(record?.agentName == nil ? .adopted : .claimed, who)
         case .none:
@@ -154,6 +166,12 @@ public enum Classifier {
         case .status(let s):
             if let conversation = s.conversationId {
                 return make(.adopted, "reports conversation \(conversation.prefix(12)) that the pool never handed out")
+            }
+            // Healthy, but its create sequence did not finish (e.g. the call that pins its
+            // source failed): not claimable until the resumed create completes it, or a push
+            // to the branch would redeploy it under a user's conversation.
+            if s.usable, let step = record?.createStep, !step.isComplete {
+                return provisioningOrDead("ready, but its create stopped after step \(step.rawValue)", since: created)
             }
             if s.usable { return make(.idle, "ready, no conversation") }
             return provisioningOrDead("status says not ready", since: record?.lastHealthyAt ?? created)

@@ -194,7 +194,9 @@ public struct Executor: Sendable {
 
     func mark(_ a: PlanAction, conversationId: String?, domain: String?) async throws {
         guard let to = a.toState else { return }
-        if to == .adopted {
+        // Back from crashed: adopted in the store already (adopt only takes unclaimed
+        // records), so only its mark changes; else it would be re-marked every tick.
+        if to == .adopted, a.fromState != .crashed {
             try await store.adopt(instanceId: a.instanceId, serviceId: a.serviceId, conversationId: conversationId ?? "unknown", at: clock())
             return
         }

@@ -106,6 +106,7 @@ public actor Reconciler {
     }
 
     func tickNow() async -> TickResult {
+        await recoverAbandonedClaims()
         let requests = await pendingRequests()
         let (observed, plan) = await planNow(remember: true, requests: requests)
         await recordHealthy(observed)
@@ -143,7 +144,11 @@ public actor Reconciler {
     /// A listing with no services while the store knows services it created is believed
     /// only when it comes twice in a row: one bad answer must never look like deletions.
     func checkPlausible(_ observed: ObservedState, remember: Bool = true) -> ObservedState {
-        guard observed.complete else { return observed }
+        guard observed.complete else {
+            // A failed observation breaks the row: empty, failed, empty is not twice in a row.
+            if remember { sawEmptyListing = false }
+            return observed
+        }
         let listed = observed.instances.contains { $0.service != nil }
         let known = observed.instances.filter { $0.record?.serviceId != nil }.count
         if !listed && known > 0 {
@@ -160,9 +165,56 @@ public actor Reconciler {
         return observed
     }
 
+    /// How long past its call's hard timeout a claim may stay in flight before it counts as
+    /// abandoned (the claiming process stopped, or lost its store, before recording the end).
+    static let abandonedClaimGrace: TimeInterval = 60
+
+    /// Ends claims abandoned in flight, by what their instance says. Holding a conversation:
+    /// the claim took effect (its caller may even have been answered), so it is recorded as
+    /// claimed and kept. Holding none: it may be dirty, so it is retired and replaced.
+    /// Anything else (unreachable, 401): left for a later tick; a claiming instance is never
+    /// deleted.
+    func recoverAbandonedClaims() async {
+        guard let prober = observer.prober else { return }
+        let limit = max(spec.settings.claimCreateTimeout, spec.settings.claimJoinTimeout) + Self.abandonedClaimGrace
+        let abandoned: [InstanceRecord]
+        do {
+            abandoned = try await executor.store.claimsInFlight(startedBefore: clock().addingTimeInterval(-limit))
+        } catch {
+            logger.warning("could not look for abandoned claims: \(error)")
+            return
+        }
+        guard !abandoned.isEmpty else { return }
+        let answers = await prober.probeAll(abandoned.compactMap { r in
+            r.domain.map { (id: r.instanceId, baseURL: "\(observer.scheme)://\($0)") }
+        })
+        for record in abandoned {
+            let id = record.instanceId
+            let agent = record.agentName.map { "\"\($0)\"" } ?? "an unknown agent"
+            guard case .status(let status)? = answers[id] else {
+                logger.warning("claim of \(id) for \(agent) is still in flight after \(Int(limit)) s and the instance gives no status; left as it is")
+                continue
+            }
+            do {
+                if let conversation = status.conversationId {
+                    try await executor.store.completeClaim(instanceId: id, conversationId: conversation, inviteUrl: nil,
+                                                           joined: false, at: clock())
+                    logger.warning("claim of \(id) for \(agent) was interrupted; the instance holds conversation \(conversation): recorded as claimed")
+                } else {
+                    try await executor.store.failClaim(instanceId: id, reason: "claim interrupted: nothing recorded within \(Int(limit)) s and the instance holds no conversation; retired (it may hold the claim's instructions)", at: clock())
+                    logger.warning("claim of \(id) for \(agent) was interrupted before it bound a conversation: retired, to be replaced")
+                }
+            } catch {
+                logger.warning("could not end the abandoned claim of \(id): \(error)")
+            }
+        }
+    }
+
     func recordHealthy(_ observed: ObservedState) async {
         let healthy = observed.instances.compactMap { i -> String? in
-            guard case .status(let s) = i.probe, s.usable, let r = i.record else { return nil }
+            // A bound instance whose message stream is down is not healthy (contract state D).
+            guard case .status(let s) = i.probe, s.usable, let r = i.record,
+                  s.conversationId == nil || s.streaming != false else { return nil }
             return r.instanceId
         }
         guard !healthy.isEmpty else { return }
@@ -176,5 +228,10 @@ public actor Reconciler {
         if !t.observed.complete { line += "; blind: \(t.observed.incompleteReason ?? "")" }
         for n in t.plan.notes where t.observed.complete { line += "; note: \(n)" }
         if t.failed > 0 || !t.observed.complete { logger.warning("\(line)") } else { logger.info("\(line)") }
+        // Loud on every tick, not once: nothing else will fix it, and such instances count as
+        // supply while nobody can claim them.
+        if let refusing = t.plan.counts["misconfigured"], refusing > 0, t.observed.complete {
+            logger.error("configuration fault: \(refusing) instance(s) answer 401 to the pool key; POOL_API_KEY differs from the key they were built with. They are kept (never deleted); kill or drain them once the key is right")
+        }
     }
 }

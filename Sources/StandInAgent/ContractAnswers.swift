@@ -41,8 +41,9 @@ enum ContractAnswers {
             return json(.ok, [
                 "ready": true,
                 "conversation": conversationId.map { ["id": $0] as Any } ?? NSNull(),
-                // The stand-in has no stream child: it streams whenever it is bound.
-                "streaming": conversationId != nil,
+                // The stand-in has no stream child: it streams whenever it is bound, unless
+                // a test took the stream down.
+                "streaming": conversationId != nil && !state.streamDown,
             ])
         case .new:
             let clean = !state.dirty && conversationId == nil

@@ -8,6 +8,9 @@ public final class StandInState: Sendable {
         /// A claim got far enough to leave traces (an identity, a pending join request).
         var dirty = false
         var reportedConversationWhileUnbound: String?
+        /// The message stream child died and its restarts failed: status says `streaming: false`
+        /// even while a conversation is bound (agent-contract.md section 2, state D).
+        var streamDown = false
         var statusShape: StatusShape
         var latency: [StandInEndpoint: Duration] = [:]
         var failure: [StandInEndpoint: StandInFailure] = [:]
@@ -49,6 +52,12 @@ public final class StandInState: Sendable {
     /// by someone else (or restored after a restart) does. Nil stops it.
     public func reportConversationWhileUnbound(_ conversationId: String?) {
         values.withLockedValue { $0.reportedConversationWhileUnbound = conversationId }
+    }
+
+    /// Takes the message stream down (state D of the contract: bound, `streaming: false`),
+    /// or with false brings it back.
+    public func setStreamDown(_ down: Bool) {
+        values.withLockedValue { $0.streamDown = down }
     }
 
     // MARK: Observations

@@ -52,6 +52,9 @@ public protocol PoolStore: Sendable {
     /// Ends a claim in flight without retiring the instance (the call never reached it, or
     /// it refused the pool key: a configuration fault, not a dirty instance).
     func releaseClaim(instanceId: String, reason: String, at: Date) async throws
+    /// Instances whose claim has been in flight since before `startedBefore`: the process
+    /// that took them stopped (or lost its store) before the claim ended.
+    func claimsInFlight(startedBefore: Date) async throws -> [InstanceRecord]
     /// The stored answers of finished, successful claims of these instances (invite URLs
     /// for the dashboard and status), by instance id.
     func claimAnswers(instanceIds: [String]) async throws -> [String: ClaimOutcome]

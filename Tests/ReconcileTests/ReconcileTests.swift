@@ -128,6 +128,24 @@ import Testing
         }
     }
 
+    @Test func aFailedListingBetweenTwoEmptyOnesBreaksTheRow() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 2) != nil)
+            // Empty, failed, empty: never twice in a row, so never believed.
+            await w.fake.inject(.emptyEnvironment, times: 1)
+            #expect(await !r.tick().observed.complete)
+            await w.fake.inject(.serverError(status: 503), operation: "EnvironmentServices", times: 10)
+            #expect(await !r.tick().observed.complete)
+            await w.fake.clearFaults()
+            await w.fake.inject(.emptyEnvironment, times: 1)
+            let third = await r.tick()
+            #expect(!third.observed.complete && third.plan.actions.isEmpty)
+            #expect(await w.fake.calls(of: "ServiceDelete") == 0)
+            #expect(await w.fake.calls(of: "ServiceCreate") == 2)
+        }
+    }
+
     @Test func pagingPastFiveHundredAndForeignServicesNeverTouched() async throws {
         try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
             let foreign = await w.fake.addServices(count: 1_203, namePrefix: "seeded", projectId: "project-1", environmentId: "environment-1")

@@ -102,6 +102,31 @@ import Testing
     }
 }
 
+@Suite struct ClaimsInFlightTests {
+    let t0 = time(1_764_000_000_000)
+
+    @Test(arguments: StoreBackend.underTest)
+    func onlyClaimsStartedBeforeTheDeadlineAndStillInFlight(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            for id in ["old", "done", "new"] {
+                try await store.mark(instanceId: id, serviceId: "svc-\(id)", state: .idle, at: t0)
+            }
+            _ = try await store.beginClaim(agentName: "a", idempotencyKey: nil, at: t0)
+            _ = try await store.beginClaim(agentName: "b", idempotencyKey: nil, at: t0)
+            _ = try await store.beginClaim(agentName: "c", idempotencyKey: nil, at: t0.addingTimeInterval(100))
+            let taken = try await store.instances().filter { $0.claim == .claiming }.map(\.instanceId).sorted()
+            #expect(taken == ["done", "new", "old"])
+            try await store.completeClaim(instanceId: "done", conversationId: "conv", inviteUrl: nil, joined: false, at: t0)
+            // Equal ages: claims take instances by id, so a took "done", b "new", c (later) "old".
+            let stale = try await store.claimsInFlight(startedBefore: t0.addingTimeInterval(50))
+            #expect(stale.map(\.instanceId) == ["new"])
+            #expect(stale.first?.agentName == "b" && stale.first?.claim == .claiming)
+            #expect(try await store.claimsInFlight(startedBefore: t0).isEmpty)
+            #expect(try await store.claimsInFlight(startedBefore: t0.addingTimeInterval(200)).map(\.instanceId) == ["new", "old"])
+        }
+    }
+}
+
 /// The batching itself, without a database.
 @Suite struct GroupCommitTests {
     actor Flushes {

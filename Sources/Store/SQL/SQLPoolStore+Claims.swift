@@ -57,6 +57,17 @@ extension SQLPoolStore {
         }
     }
 
+    public func claimsInFlight(startedBefore: Date) async throws -> [InstanceRecord] {
+        try await driver.read("claimsInFlight") { db in
+            try await db.run("""
+                SELECT \(InstanceRecord.columns) FROM instances
+                WHERE claim = 'claiming' AND forgotten_at IS NULL
+                  AND instance_id IN (SELECT instance_id FROM claims WHERE finished_at IS NULL AND started_at < $1)
+                ORDER BY instance_id
+                """, .date(startedBefore)).map { try InstanceRecord(row: $0) }
+        }
+    }
+
     public func claimAnswers(instanceIds: [String]) async throws -> [String: ClaimOutcome] {
         guard !instanceIds.isEmpty else { return [:] }
         let placeholders = instanceIds.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
