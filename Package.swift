@@ -173,6 +173,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Controller", "Spec", "Observers", "Store", "poolctl", "RailwayFake", "StandInAgent",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -65,6 +65,26 @@ public enum RailwayError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The same error with each of `secrets` cut out of the text the server or the network
+    /// sent back: a server that quotes a rejected value (GraphQL's "got invalid value ...")
+    /// must not put an instance's secrets into a log line or the audit log. Values shorter
+    /// than 4 characters are left alone (they would cut words, and hide nothing).
+    func redacting(_ secrets: some Sequence<String>) -> RailwayError {
+        let values = secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+        guard !values.isEmpty else { return self }
+        func clean(_ text: String) -> String {
+            values.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
+        }
+        switch self {
+        case let .graphQL(operation, messages): return .graphQL(operation: operation, messages: messages.map(clean))
+        case let .invalidDocument(operation, messages): return .invalidDocument(operation: operation, messages: messages.map(clean))
+        case let .notJSON(status, contentType, prefix): return .notJSON(status: status, contentType: contentType, bodyPrefix: clean(prefix))
+        case let .transport(detail): return .transport(clean(detail))
+        case let .unexpectedResponse(operation, detail): return .unexpectedResponse(operation: operation, detail: clean(detail))
+        default: return self
+        }
+    }
+
     /// Worth another attempt of a retry-safe operation: the server may answer next time.
     var isTransient: Bool {
         switch self {

@@ -38,13 +38,19 @@ public struct RailwayPlatform: Platform {
         } while true
     }
 
+    /// The one call that carries the instance's variables, secrets included: whatever the
+    /// answer quotes of them is cut out of the error.
     public func createService(_ blueprint: InstanceBlueprint) async throws -> String {
-        try await client.send(
-            .serviceCreate,
-            variables: ServiceCreateVariables(projectId: projectId, environmentId: environmentId,
-                                              name: blueprint.name, variables: blueprint.variables),
-            expecting: ServiceCreateAnswer.self
-        ).serviceCreate.id
+        do {
+            return try await client.send(
+                .serviceCreate,
+                variables: ServiceCreateVariables(projectId: projectId, environmentId: environmentId,
+                                                  name: blueprint.name, variables: blueprint.variables),
+                expecting: ServiceCreateAnswer.self
+            ).serviceCreate.id
+        } catch let error as RailwayError {
+            throw error.redacting(blueprint.variables.values)
+        }
     }
 
     public func configureService(serviceId: String, _ blueprint: InstanceBlueprint) async throws {

@@ -64,8 +64,12 @@ final class PostgresDriver: SQLDriver {
                                       _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = operationTimeout
         do {
+            // The operation runs in a task of its own that the group does not wait for: a query
+            // on a connection whose server went silent (a partition: no reset, no answer)
+            // ignores cancellation, and the deadline must end the call all the same.
+            let work = Task { try await body() }
             let race = try await withThrowingTaskGroup(of: Race<T>.self) { group in
-                group.addTask { .finished(try await body()) }
+                group.addTask { .finished(try await Self.abandoning(work)) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return .timedOut
@@ -82,6 +86,23 @@ final class PostgresDriver: SQLDriver {
             }
         } catch {
             throw translate(error, operation)
+        }
+    }
+
+    /// Awaits `work`, but returns as soon as the caller is cancelled (throwing
+    /// `CancellationError`); `work` is cancelled and ends on its own, when its connection
+    /// answers or fails. A write abandoned this way rolls back, unless its COMMIT was
+    /// already on the wire: a deadline can never tell which.
+    private static func abandoning<T: Sendable>(_ work: Task<T, any Error>) async throws -> T {
+        let answer = FirstAnswer<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                answer.wait(continuation)
+                Task { answer.give(await work.result) }
+            }
+        } onCancel: {
+            work.cancel()
+            answer.give(.failure(CancellationError()))
         }
     }
 
@@ -146,6 +167,41 @@ final class PostgresDriver: SQLDriver {
         case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
         case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
+    }
+}
+
+/// One continuation resumed once, with whichever result comes first (the work's or a
+/// cancellation's), whether it comes before or after the continuation is there.
+private final class FirstAnswer<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var early: Result<T, any Error>?
+    private var answered = false
+
+    func wait(_ continuation: CheckedContinuation<T, any Error>) {
+        let ready: Result<T, any Error>? = lock.withLock {
+            if let early {
+                answered = true
+                return early
+            }
+            self.continuation = continuation
+            return nil
+        }
+        if let ready { continuation.resume(with: ready) }
+    }
+
+    func give(_ result: Result<T, any Error>) {
+        let waiting: CheckedContinuation<T, any Error>? = lock.withLock {
+            guard !answered else { return nil }
+            guard let continuation else {
+                if early == nil { early = result }
+                return nil
+            }
+            answered = true
+            self.continuation = nil
+            return continuation
+        }
+        waiting?.resume(with: result)
     }
 }
 
