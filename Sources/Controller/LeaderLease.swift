@@ -7,14 +7,20 @@ import Synchronization
 /// Picks the one replica that runs the reconcile loop when several share a store
 /// (DESIGN.md section 6). Every replica runs this service: it takes the lease when it is
 /// free or expired, renews it well inside its duration while it holds it, and gives it up
-/// on a graceful shutdown so that another replica takes over at once rather than at expiry.
+/// on a graceful shutdown so that another replica takes over at its next attempt (within a
+/// third of the duration) rather than at expiry.
+///
+/// The lease is held by this process, not by the replica's name: two processes given the
+/// same name (one variable on every replica, or an old and a new deploy overlapping) are
+/// still two holders, and only one of them leads.
 ///
 /// `isLeader` is what the loop and the executor check before acting. It turns false on its
 /// own, by this process's monotonic clock, a margin before the store's expiry: a replica
 /// that cannot renew (store down, process paused) stops acting before another may start.
 public final class LeaderLease: Service, Sendable {
     public struct Configuration: Sendable {
-        /// This replica's name, unique among the replicas sharing the store.
+        /// This replica's name, as status, metrics and events show it. Safety does not rest on
+        /// it being unique: the holder is this process (`holder`).
         public var replica: String
         /// How long a taken or renewed lease lasts.
         public var duration: TimeInterval
@@ -34,7 +40,12 @@ public final class LeaderLease: Service, Sendable {
         public var margin: TimeInterval { duration / 5 }
     }
 
+    /// The lease of one environment's reconcile loop.
+    public static func name(environment: String) -> String { "reconcile:\(environment)" }
+
     public let configuration: Configuration
+    /// What the store records as holder: the replica's name and this process's own token.
+    public let holder: String
     private let store: any PoolStore
     private let logger: Logger
     private let clock: @Sendable () -> Date
@@ -51,6 +62,7 @@ public final class LeaderLease: Service, Sendable {
     public init(configuration: Configuration, store: any PoolStore, logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() }, onBecomingLeader: @escaping @Sendable () -> Void = {}) {
         self.configuration = configuration
+        self.holder = "\(configuration.replica)#\(UUID().uuidString.prefix(8).lowercased())"
         self.store = store
         self.logger = logger
         self.clock = clock
@@ -75,8 +87,8 @@ public final class LeaderLease: Service, Sendable {
         let now = clock()
         let wasLeader = isLeader
         do {
-            let lease = try await store.acquireLease(configuration.name, holder: replica, duration: configuration.duration, at: now)
-            let mine = lease.isHeld(by: replica, at: now)
+            let lease = try await store.acquireLease(configuration.name, holder: holder, duration: configuration.duration, at: now)
+            let mine = lease.isHeld(by: holder, at: now)
             let (previous, recovered) = state.withLock { s in
                 defer {
                     s.lease = lease
@@ -86,7 +98,8 @@ public final class LeaderLease: Service, Sendable {
                 return (s.lease, s.failing)
             }
             if recovered { logger.notice("leader lease: the store answers again") }
-            if mine && !wasLeader {
+            // An answer that came back after the term it granted (a very slow store) leads nothing.
+            if mine && !wasLeader && isLeader {
                 logger.notice("leader lease: this replica leads now", metadata: [
                     "replica": "\(replica)", "previous": "\(previous?.holder ?? "none")"])
                 onBecomingLeader()
@@ -107,10 +120,10 @@ public final class LeaderLease: Service, Sendable {
 
     /// Gives the lease up if this replica holds it.
     public func release() async {
-        let held = state.withLock { s in defer { s.actUntil = nil }; return s.lease?.holder == replica }
+        let held = state.withLock { s in defer { s.actUntil = nil }; return s.lease?.holder == holder }
         guard held else { return }
         do {
-            try await store.releaseLease(configuration.name, holder: replica)
+            try await store.releaseLease(configuration.name, holder: holder)
             logger.notice("leader lease: released", metadata: ["replica": "\(replica)"])
         } catch {
             logger.warning("leader lease: could not release (another replica takes over at expiry): \(error)")
@@ -135,7 +148,7 @@ public final class LeaderLease: Service, Sendable {
     /// replica's lease expires before that.
     public func nextAttemptIn() -> TimeInterval {
         let every = configuration.renewEvery
-        guard let lease = lastSeen, lease.holder != replica else { return every }
+        guard let lease = lastSeen, lease.holder != holder else { return every }
         let untilExpiry = lease.expiresAt.timeIntervalSince(clock()) + 0.05
         return min(every, max(0.05, untilExpiry))
     }

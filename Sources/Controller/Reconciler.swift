@@ -113,7 +113,8 @@ public actor Reconciler {
         let results = await executor.apply(plan, observed: observed)
         // A drain is served by the tick that planned it (up to its count of idle instances);
         // a replenish ends when its window has passed.
-        if observed.complete {
+        // A replica that lost the lease mid-tick applied nothing: the requests wait for the leader.
+        if observed.complete && executor.mayAct() {
             let now = clock()
             for request in requests where request.kind == .drain || !replenishInEffect(request, now: now) {
                 do { try await executor.store.completeRequest(id: request.id, at: clock()) }

@@ -41,6 +41,10 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func apply(_ context: PoolContext) async throws {
+        // A running server's leader applies its own plans: two appliers would race.
+        if let lease = try? await context.store.lease(LeaderLease.name(environment: context.spec.name)), lease.expiresAt > Date() {
+            throw CLIError("poolctl serve (\(lease.holder)) runs the reconcile loop of \(context.spec.name) and applies its plans itself; stop it (or use its API) instead of applying by hand")
+        }
         let renderer = PlanRenderer(color: Output.stdoutIsTerminal)
         let result: TickResult
         if let plan {

@@ -34,8 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int?
 
     @Option(help: """
-        This replica's name among the replicas sharing the store (one of them, the holder of the \
-        leader lease, runs the reconcile loop). Default: $POOL_REPLICA_ID, else <hostname>-<pid>.
+        This replica's name in status, metrics and events when several share the store (the holder \
+        of the leader lease runs the reconcile loop; it is held by the process, so two replicas with \
+        one name are still two). Default: $POOL_REPLICA_ID, else <hostname>-<pid>.
         """)
     var replicaId: String?
 
@@ -84,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         let replica = replicaId ?? env["POOL_REPLICA_ID"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(Self.hostName())-\(ProcessInfo.processInfo.processIdentifier)"
         let trigger = TriggerBox()
-        let lease = LeaderLease(configuration: .init(replica: replica, duration: leaseSeconds, name: "reconcile:\(spec.name)"),
+        let lease = LeaderLease(configuration: .init(replica: replica, duration: leaseSeconds, name: LeaderLease.name(environment: spec.name)),
                                 store: store, logger: logger, onBecomingLeader: { trigger.fire() })
         // One HTTP client for every probe and claim call of the process.
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)

@@ -1,5 +1,7 @@
 import Foundation
 import RailwayFake
+import Logging
+import Store
 import Testing
 
 /// `poolctl plan`, `apply` and `migrate` as an operator runs them, against a fake Railway.
@@ -27,6 +29,20 @@ import Testing
         do { try await body(env, fake, specPath) } catch { await fake.stop(); throw error }
         await fake.stop()
         try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test func applyRefusesWhileAServerLeads() async throws {
+        try await withFake { env, fake, specPath in
+            let path = env["POOL_SQLITE_PATH"]!
+            #expect(try await Poolctl.runDetached(["migrate", "--sqlite", path], env: env).status == 0)
+            let store = try SQLiteStore(path: path, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+            _ = try await store.acquireLease("reconcile:test", holder: "replica-1#0a1b2c3d", duration: 60, at: Date())
+            await store.close()
+            let apply = try await Poolctl.runDetached(["apply", "--spec", specPath, "--env", "test", "--yes"], env: env)
+            #expect(apply.status == 1)
+            #expect(apply.stderr.contains("poolctl serve (replica-1#0a1b2c3d) runs the reconcile loop"), "\(apply.stderr)")
+            #expect(await fake.calls(of: "ServiceCreate") == 0)
+        }
     }
 
     @Test func planSaveApplyAndRefuseAStalePlan() async throws {

@@ -155,6 +155,23 @@ import Testing
         #expect(throws: ClaimRequest.Invalid.self) { try devLink.validate(allowedInviteHosts: prod, idempotencyKey: nil) }
     }
 
+    @Test func aTakeTheStoreAnsweredTooLateIsNeverCalled() async throws {
+        try await Backend.sqlite.withStore { store, _ in
+            _ = try await ClaimFixtures.seedIdle(store, count: 1, domains: ["127.0.0.1:1"])
+            let caller = CountingCaller()
+            // The clock reads 11 s later after the take than before it.
+            let reads = TickCounter()
+            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: caller,
+                                       platform: RecordingPlatform(), logger: quiet,
+                                       clock: { reads.hit(); return ClaimFixtures.now.addingTimeInterval(reads.count > 1 ? 11 : 0) })
+            guard case .unavailable(let message) = await service.claim(request) else { Issue.record("expected unavailable"); return }
+            #expect(message.contains("too slow"))
+            #expect(caller.callsPerInstance.isEmpty, "the instance is not called")
+            let record = try #require(try await store.instances().first)
+            #expect(record.claim == .none && record.retiredReason?.contains("not called") == true)
+        }
+    }
+
     @Test func killAndDismiss() async throws {
         try await Backend.sqlite.withStore { store, _ in
             _ = try await ClaimFixtures.seedIdle(store, count: 2, domains: ["127.0.0.1:1"])

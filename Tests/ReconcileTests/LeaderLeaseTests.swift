@@ -28,7 +28,7 @@ import Testing
             #expect(await a.attempt())
             #expect(!(await b.attempt()))
             #expect(a.isLeader && !b.isLeader)
-            #expect(b.lastSeen?.holder == "a")
+            #expect(b.lastSeen?.holder == a.holder && a.holder.hasPrefix("a#"))
             // Renewing changes nothing for either.
             #expect(await a.attempt())
             #expect(!(await b.attempt()))
@@ -37,6 +37,17 @@ import Testing
             #expect(await b.attempt())
             #expect(!(await a.attempt()))
             #expect(becameLeader.withLock { $0 } == ["a", "b"])
+        }
+    }
+
+    @Test func twoProcessesWithOneNameNeverBothLead() async throws {
+        try await withSharedStore { storeA, storeB in
+            let first = LeaderLease(configuration: .init(replica: "same", duration: 30), store: storeA, logger: quiet)
+            let second = LeaderLease(configuration: .init(replica: "same", duration: 30), store: storeB, logger: quiet)
+            #expect(first.holder != second.holder)
+            #expect(await first.attempt())
+            #expect(!(await second.attempt()))
+            #expect(first.isLeader && !second.isLeader)
         }
     }
 

@@ -68,7 +68,9 @@ import Testing
         try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": Self.key,
                    "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path]
-        let args = ["serve", "--spec", specPath, "--env", "test", "--host", "127.0.0.1", "--port", "0", "--replica-id", "crash"]
+        let args = ["serve", "--spec", specPath, "--env", "test", "--host", "127.0.0.1", "--port", "0", "--replica-id", "crash",
+                    // The restarted process waits for its predecessor's lease to expire: keep it short.
+                    "--lease-seconds", "2"]
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = client.shutdown() }
         let http = ServeHTTP(http: client, key: Self.key)
@@ -105,8 +107,13 @@ import Testing
         defer { second.stop() }
         try await eventually("listening again", seconds: 60) { second.port != nil || !second.process.isRunning }
         let base2 = "http://127.0.0.1:\(try #require(second.port, "no port in: \(second.stderr)"))"
+        // It leads once its predecessor's lease expires; two ticks as leader from then on.
+        try await poll("the restarted server leading", seconds: 30) {
+            (try await http.getJSON(base2 + "/api/pool/status")["leader"] as? [String: Any])?["leading"] as? Bool == true
+        }
+        let ticksWhenLeading = Self.ticks(try await http.get(base2 + "/metrics"))
         try await poll("two ticks after the restart", seconds: 30) {
-            Self.ticks(try await http.get(base2 + "/metrics")) >= 2
+            Self.ticks(try await http.get(base2 + "/metrics")) >= ticksWhenLeading + 2
         }
         // Never handed out again.
         for k in 0..<(Self.maxTotal + 2) {

@@ -83,6 +83,19 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.underTest)
+    func oneKeyUsedConcurrentlyOnAnEmptyPoolIsPoolEmptyForAll(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let starts = try await withThrowingTaskGroup(of: ClaimStart.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await store.beginClaim(agentName: "same", idempotencyKey: "empty", requestHash: "h", at: t0) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(starts.allSatisfy { $0 == .poolEmpty }, "\(starts)")
+        }
+    }
+
+    @Test(arguments: StoreBackend.underTest)
     func completingOneInstanceTwiceConcurrentlySucceedsOnce(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             try await seedIdle(store, 1)

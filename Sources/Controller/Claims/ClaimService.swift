@@ -36,6 +36,7 @@ public struct ClaimService: Sendable {
             return .invalid(error)
         }
         let agentName = request.agentName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let asked = clock()
         let start: ClaimStart
         do {
             start = try await store.beginClaim(agentName: agentName, idempotencyKey: idempotencyKey,
@@ -53,8 +54,31 @@ public struct ClaimService: Sendable {
         case .replay(.failed(let id, let message)):
             return .failed(instanceId: id, message: message)
         case .took(let record):
+            let waited = clock().timeIntervalSince(asked)
+            guard waited <= Self.maximumTakeDelay else {
+                return await giveUpSlowTake(record, waited: waited)
+            }
             return await call(record, request: request, agentName: agentName)
         }
+    }
+
+    /// The longest a claim may wait for the store to hand it an instance before calling it.
+    /// The leader treats a claim still in flight past its call's timeout and a minute as
+    /// abandoned; a call started much later than the claim was recorded could outlive that.
+    public static let maximumTakeDelay: TimeInterval = 10
+
+    /// The store took too long: the instance is not called, and is retired (replaced) rather
+    /// than put back, since nothing can tell a later recovery that this claim never called it.
+    func giveUpSlowTake(_ record: InstanceRecord, waited: TimeInterval) async -> ClaimResult {
+        let reason = "the store took \(Int(waited)) s to hand out this instance; not called, retired"
+        do {
+            try await store.failClaim(instanceId: record.instanceId, reason: reason, at: clock())
+        } catch {
+            logger.error("claim of \(record.instanceId) gave up (\(reason)) and could not be recorded: \(error)")
+        }
+        logger.warning("claim of \(record.instanceId): \(reason)")
+        requestTick()
+        return .unavailable("the pool's store is too slow right now; nothing was claimed")
     }
 
     func call(_ record: InstanceRecord, request: ClaimRequest, agentName: String) async -> ClaimResult {

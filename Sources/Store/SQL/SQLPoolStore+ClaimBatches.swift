@@ -109,7 +109,10 @@ extension SQLPoolStore {
                 taken[record.instanceId] = record
             }
         }
+        // In key order: two batches (two replicas) inserting the same keys in opposite orders
+        // would otherwise wait on each other's unique-index entries (a deadlock).
         let claimed = pairs.filter { taken[$0.instanceId] != nil }
+            .sorted { (inputs[$0.request].idempotencyKey ?? "") < (inputs[$1.request].idempotencyKey ?? "") }
         if !claimed.isEmpty {
             let inserted = try await db.run("""
                 INSERT INTO claims (idempotency_key, instance_id, agent_name, started_at, request_hash)
@@ -124,7 +127,16 @@ extension SQLPoolStore {
             if inserted.count != claimed.count { throw IdempotencyKeyTaken() }
         }
         for pair in claimed { answers[pair.request] = .took(taken[pair.instanceId]!) }
-        return answers.map { $0 ?? .poolEmpty }
+        var settled = answers.map { $0 ?? .poolEmpty }
+        // A key repeated in the batch answered "in progress" for a first use that took
+        // nothing: nothing is in progress, so it gets the same "pool empty".
+        for (k, input) in inputs.enumerated() where answers[k] == .inProgress && earlier[input.idempotencyKey ?? ""] == nil {
+            if let first = inputs.indices.first(where: { inputs[$0].idempotencyKey == input.idempotencyKey }),
+               first != k, settled[first] == .poolEmpty {
+                settled[k] = .poolEmpty
+            }
+        }
+        return settled
     }
 
     /// Records the answers of finished claims: instance, claim row and audit event commit
