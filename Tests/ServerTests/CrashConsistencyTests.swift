@@ -31,21 +31,10 @@ import Testing
     @Test(arguments: 1...20)
     func aKilledServerRestartsIntoAConsistentPool(seed: UInt64) async throws {
         var random = SplitMix(seed: seed)
-        var agents: [StandInAgent] = []
-        defer { let all = agents; Task { for a in all { await a.stop() } } }
-        for _ in 0..<(Self.maxTotal + 6) {
-            let agent = StandInAgent(configuration: .init(apiKey: Self.key, defaultXMTPEnv: "dev"),
-                                     logger: Logger(label: "stand-in", factory: { _ in SwiftLogNoOpLogHandler() }))
-            try await agent.start()
-            agents.append(agent)
-        }
-        let phase = Duration.milliseconds(100)
-        var configuration = RailwayFake.Configuration(accountTokens: [Self.token],
-                                                      phases: FakePhaseDurations(queued: phase, building: phase, deploying: phase),
-                                                      epoch: Date())
-        configuration.agentDomains = agents.map { "127.0.0.1:\($0.port!)" }
-        let fake = try RailwayFake(configuration: configuration)
-        let url = try await fake.start()
+        let world = try await RailwayWithAgents.start(token: Self.token, apiKey: Self.key, agents: Self.maxTotal + 6,
+                                                      phase: .milliseconds(100), clockStep: .milliseconds(50))
+        defer { Task { await world.stop() } }
+        let (fake, url) = (world.fake, world.url)
         // Each change takes effect on "Railway" at once but is answered late: a kill then
         // often lands between a change and the server recording it, the window that matters.
         let answerDelay = Duration.milliseconds(Int64(random.next(in: 20...200)))
@@ -53,13 +42,6 @@ import Testing
                           "ServiceDisconnect", "ServiceDelete", "ServiceRename"] {
             await fake.inject(.latency(answerDelay), operation: operation, times: 100_000)
         }
-        let clockTask = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(50))
-                await fake.advance(by: .milliseconds(50))
-            }
-        }
-        defer { clockTask.cancel(); Task { await fake.stop() } }
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(seed)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -38,29 +38,10 @@ import Testing
             if environment["REQUIRE_POSTGRES"] == "1" { Issue.record("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set") }
             return
         }
-        var agents: [StandInAgent] = []
-        defer { let all = agents; Task { for a in all { await a.stop() } } }
-        for _ in 0..<Self.idle {
-            let agent = StandInAgent(configuration: .init(apiKey: Self.key, defaultXMTPEnv: "dev"),
-                                     logger: Logger(label: "stand-in", factory: { _ in SwiftLogNoOpLogHandler() }))
-            try await agent.start()
-            agents.append(agent)
-        }
-        let phase = Duration.milliseconds(200)
-        var configuration = RailwayFake.Configuration(accountTokens: [Self.token],
-                                                      phases: FakePhaseDurations(queued: phase, building: phase, deploying: phase),
-                                                      epoch: Date())
-        configuration.agentDomains = agents.map { "127.0.0.1:\($0.port!)" }
-        let fake = try RailwayFake(configuration: configuration)
-        let url = try await fake.start()
-        // The fake's clock moves only when told: with the wall clock here, so builds finish.
-        let clockTask = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                await fake.advance(by: .milliseconds(100))
-            }
-        }
-        defer { clockTask.cancel(); Task { await fake.stop() } }
+        let world = try await RailwayWithAgents.start(token: Self.token, apiKey: Self.key, agents: Self.idle,
+                                                      phase: .milliseconds(200))
+        defer { Task { await world.stop() } }
+        let (fake, url) = (world.fake, world.url)
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

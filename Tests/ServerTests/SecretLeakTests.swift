@@ -71,31 +71,15 @@ import Testing
         }
 
         // Stand-in agents behind the fake's domains; the fake behind a recording proxy.
-        var agents: [StandInAgent] = []
-        defer { let all = agents; Task { for a in all { await a.stop() } } }
-        for _ in 0..<Self.agents {
-            let agent = StandInAgent(configuration: .init(apiKey: Self.apiKey, defaultXMTPEnv: "dev"),
-                                     logger: Logger(label: "stand-in", factory: { _ in SwiftLogNoOpLogHandler() }))
-            try await agent.start()
-            agents.append(agent)
-        }
-        let phase = Duration.milliseconds(200)
-        var configuration = RailwayFake.Configuration(accountTokens: [Self.railwayToken],
-                                                      phases: FakePhaseDurations(queued: phase, building: phase, deploying: phase),
-                                                      epoch: Date())
-        configuration.agentDomains = agents.map { "127.0.0.1:\($0.port!)" }
-        let fake = try RailwayFake(configuration: configuration)
-        let fakeURL = try #require(URLComponents(string: try await fake.start()))
+        let world = try await RailwayWithAgents.start(token: Self.railwayToken, apiKey: Self.apiKey, agents: Self.agents,
+                                                      phase: .milliseconds(200))
+        defer { Task { await world.stop() } }
+        let fake = world.fake
+        let fakeURL = try #require(URLComponents(string: world.url))
         let recorder = try TCPProxy(upstreamHost: "127.0.0.1", upstreamPort: try #require(fakeURL.port), recording: true)
         var railwayURL = fakeURL
         railwayURL.port = recorder.port
-        let clockTask = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                await fake.advance(by: .milliseconds(100))
-            }
-        }
-        defer { clockTask.cancel(); recorder.stop(); Task { await fake.stop() } }
+        defer { recorder.stop() }
 
         // Railway's GraphQL layer quotes a rejected variable's value in its error, as
         // graphql-js does ("got invalid value ..."): the first create meets one.
@@ -151,9 +135,9 @@ import Testing
             try await api.call(.GET, "/api/pool/status").body.contains("convos-agent-leak-test")
         }
         // A claim fails: the instance answers 500.
-        for agent in agents { agent.state.setFailure(.serverError, on: .createConversation) }
+        for agent in world.agents { agent.state.setFailure(.serverError, on: .createConversation) }
         let failed = try await api.call(.POST, "/api/pool/claim", body: #"{"agentName": "Failing", "instructions": "Fail."}"#)
-        for agent in agents { agent.state.setFailure(nil) }
+        for agent in world.agents { agent.state.setFailure(nil) }
         keep("failed claim answer", failed)
         #expect(failed.status == 502, "\(failed.status) \(failed.body)")
         // Bad requests and bad keys.
@@ -267,7 +251,7 @@ import Testing
             #expect(sent.contains("\"\(name)\""), "no variable \(name) in the creates")
         }
         #expect(await fake.calls(of: "ServiceCreate") >= Self.idle + 3)
-        #expect(agents.contains { $0.state.calls(to: .status) > 0 }, "the instances were probed with the key")
+        #expect(world.agents.contains { $0.state.calls(to: .status) > 0 }, "the instances were probed with the key")
     }
 
     /// Checks `condition` every 200 ms for at most `seconds`; errors count as "not yet".
