@@ -46,7 +46,7 @@ public struct Observer: Sendable {
         var instances = Self.join(services: services, records: records, prefix: prefix)
         if let prober {
             // Claims may have started during the listing: never probe one in flight.
-            let inFlight = Set((try? await store.instances())?.filter { $0.claim == .claiming }.map(\.instanceId) ?? [])
+            let inFlight = Set((try? await store.claimsInFlight(startedBefore: .distantFuture))?.map(\.instanceId) ?? [])
             let targets = instances.compactMap { i -> (id: String, baseURL: String)? in
                 guard let s = i.service, s.deployStatus == .success, let domain = s.domain,
                       i.record?.claim != .claiming,

@@ -117,7 +117,7 @@ public actor Reconciler {
         if observed.complete && executor.mayAct() {
             let now = clock()
             for request in requests where request.kind == .drain || !replenishInEffect(request, now: now) {
-                do { try await executor.store.completeRequest(id: request.id, at: clock()) }
+                do { try await executor.store.completeRequest(id: request.id, at: now) }
                 catch { logger.warning("could not complete \(request.kind.rawValue) request \(request.id): \(error)") }
             }
         }

@@ -46,10 +46,7 @@ extension FakeWorld {
         case "ServiceDomainCreate":
             let index = try existing(v.required("serviceId"))
             var domain = "\(services[index].name)-\(services[index].domains.count + 1).up.railway.app"
-            if agentDomainsHandedOut < agentDomains.count {
-                domain = agentDomains[agentDomainsHandedOut]
-                agentDomainsHandedOut += 1
-            }
+            if !agentDomains.isEmpty { domain = agentDomains.removeFirst() }
             services[index].domains.append(domain)
             return ["serviceDomainCreate": ["id": .string(makeId("dom")), "domain": .string(domain),
                                             "targetPort": v["targetPort"] ?? .null]]

@@ -68,7 +68,6 @@ struct FakeWorld {
     /// Domains `serviceDomainCreate` hands out first, in order (tests point them at stand-in
     /// agents on loopback); made-up `*.up.railway.app` names after them.
     var agentDomains: [String] = []
-    var agentDomainsHandedOut = 0
     private var nextId = 0
 
     init(phases: FakePhaseDurations, epoch: Date) {

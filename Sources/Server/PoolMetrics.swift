@@ -61,10 +61,3 @@ public struct PoolMetrics: Sendable {
     /// The Prometheus text exposition of everything recorded.
     public func render() -> String { registry.emitToString() }
 }
-
-extension Metrics.Timer {
-    func record(duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -20,9 +20,6 @@ public actor ReconcileLoop: Service {
     public struct LastTick: Sendable {
         public var result: TickResult
         public var finishedAt: Date
-        /// False for a replica that does not hold the leader lease: it observed and
-        /// planned (for its status and counts) but applied nothing.
-        public var led: Bool = true
     }
 
     public enum Readiness: Sendable, Equatable {
@@ -183,7 +180,7 @@ public actor ReconcileLoop: Service {
         let started = ContinuousClock.now
         let result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
         onTick(result, ContinuousClock.now - started)
-        lastTick = LastTick(result: result, finishedAt: clock(), led: led)
+        lastTick = LastTick(result: result, finishedAt: clock())
         ticksRun += 1
         if result.observed.complete { observedOnce = true }
         for waiter in served { waiter.resume(returning: result) }

@@ -53,22 +53,24 @@ struct ClaimBench: AsyncParsableCommand {
             guard let postgres, let schema else { throw ValidationError("--json needs --postgres and --schema") }
             let store = try PostgresStore(url: postgres, options: .init(schema: schema, maximumConnections: 20), logger: logger)
             let round = try await Round.run(store: store, instances: instances, claims: claims ?? instances,
-                                            concurrency: levels[0], seed: !noSeed, memoryAgents: true, json: true, logger: logger)
+                                            concurrency: levels[0], seed: !noSeed, memoryAgents: true, warmUp: false, logger: logger)
             await store.close()
             print(String(decoding: try JSONEncoder().encode(round.summary), as: UTF8.self))
             return
         }
         print("store     concurrency  claims  overhead median ms  overhead p99 ms  claim median ms  claims/s")
-        var stores: [(String, () throws -> any PoolStore, () async -> Void)] = []
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).sqlite").path
-        stores.append(("sqlite", { try SQLiteStore(path: file + "-\(UUID().uuidString)", logger: logger) }, {}))
+        // A fresh store for each round.
+        var stores: [(String, () throws -> any PoolStore)] = [("sqlite", {
+            try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).sqlite").path,
+                            logger: logger)
+        })]
         if let postgres {
             stores.append(("postgres", {
                 try PostgresStore(url: postgres, options: .init(schema: "bench_\(UInt32.random(in: 0...UInt32.max))", maximumConnections: 20),
                                   logger: logger)
-            }, {}))
+            }))
         }
-        for (name, make, _) in stores {
+        for (name, make) in stores {
             for level in levels {
                 let store = try make()
                 _ = try await store.migrate()
@@ -126,7 +128,7 @@ struct Round {
     }
 
     static func run(store: any PoolStore, instances: Int, claims: Int, concurrency: Int, seed: Bool,
-                    memoryAgents: Bool, json: Bool = false, logger: Logger) async throws -> Round {
+                    memoryAgents: Bool, warmUp: Bool = true, logger: Logger) async throws -> Round {
         var agents: [StandInAgent] = []
         var domains: [String] = []
         if memoryAgents {
@@ -149,7 +151,7 @@ struct Round {
                 try await store.mark(instanceId: id, serviceId: "svc-\(id)", domain: domain, state: .idle, at: now)
             }
         }
-        if seed && !json { try await warmUp(store, concurrency: concurrency) }
+        if seed && warmUp { try await Self.warmUp(store, concurrency: concurrency) }
         let yaml = "environments:\n  bench:\n    platform: local\n    instanceScheme: http\n"
         let spec = try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "bench", environment: "bench").environment!
         let service = ClaimService(spec: spec, store: store, caller: timed, platform: NoPlatform(), logger: logger)

@@ -30,7 +30,7 @@ struct StandInAgentCommand: AsyncParsableCommand {
     var startupDelayS = 0
 
     @Option(help: "Status answer shape: old ({ready, conversation, streaming}) or new ({conversationId, pending, clean, inboxId}).")
-    var statusShape: StatusShapeArgument = .old
+    var statusShape: StatusShape = .old
 
     @Option(help: "XMTP network used when a claim sends no valid env: dev or production.")
     var xmtpEnv = "production"
@@ -50,7 +50,7 @@ struct StandInAgentCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "stand-in-agent")
         let agent = StandInAgent(
-            configuration: .init(port: port, apiKey: key, statusShape: statusShape.shape,
+            configuration: .init(port: port, apiKey: key, statusShape: statusShape,
                                  latency: .milliseconds(latencyMs), startupDelay: .seconds(startupDelayS),
                                  defaultXMTPEnv: xmtpEnv),
             logger: logger)
@@ -75,7 +75,4 @@ struct StandInAgentCommand: AsyncParsableCommand {
     }
 }
 
-enum StatusShapeArgument: String, ExpressibleByArgument, CaseIterable {
-    case old, new
-    var shape: StatusShape { self == .old ? .old : .new }
-}
+extension StatusShape: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Controller
 import Foundation
 import Logging
 import RailwayFake
@@ -30,14 +31,14 @@ import Testing
 
     @Test(arguments: 1...20)
     func aKilledServerRestartsIntoAConsistentPool(seed: UInt64) async throws {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let world = try await RailwayWithAgents.start(token: Self.token, apiKey: Self.key, agents: Self.maxTotal + 6,
                                                       phase: .milliseconds(100), clockStep: .milliseconds(50))
         defer { Task { await world.stop() } }
         let (fake, url) = (world.fake, world.url)
         // Each change takes effect on "Railway" at once but is answered late: a kill then
         // often lands between a change and the server recording it, the window that matters.
-        let answerDelay = Duration.milliseconds(Int64(random.next(in: 20...200)))
+        let answerDelay = Duration.milliseconds(Int64(Int.random(in: 20...200, using: &random)))
         for operation in ["ServiceCreate", "ServiceInstanceConfigure", "ServiceDomainCreate", "ServiceConnect",
                           "ServiceDisconnect", "ServiceDelete", "ServiceRename"] {
             await fake.inject(.latency(answerDelay), operation: operation, times: 100_000)
@@ -62,8 +63,8 @@ import Testing
         defer { first.stop() }
         try await eventually("listening", seconds: 60) { first.port != nil || !first.process.isRunning }
         let base = "http://127.0.0.1:\(try #require(first.port, "no port in: \(first.stderr)"))"
-        let killAfter = Duration.milliseconds(Int64(random.next(in: 300...4_000)))
-        let claimEvery = Duration.milliseconds(Int64(random.next(in: 50...400)))
+        let killAfter = Duration.milliseconds(Int64(Int.random(in: 300...4_000, using: &random)))
+        let claimEvery = Duration.milliseconds(Int64(Int.random(in: 50...400, using: &random)))
         let answered = Answered()
         let claims = Task {
             var k = 0
@@ -107,7 +108,7 @@ import Testing
         #expect(await second.waitForExit(seconds: 30) == 0)
         let context = "seed \(seed), killed after \(killAfter), answers \(answerDelay) late, \(claimedBefore.count) claims answered before\n\(second.stderr.suffix(3_000))"
 
-        let store = try SQLiteStore(path: env["POOL_SQLITE_PATH"]!, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let store = try SQLiteStore(path: env["POOL_SQLITE_PATH"]!, logger: quiet)
         let records = try await store.instances()
         await store.close()
         let byService = Dictionary(records.compactMap { r in r.serviceId.map { ($0, r) } }, uniquingKeysWith: { a, _ in a })
@@ -139,20 +140,4 @@ import Testing
 actor Answered {
     private(set) var ids: Set<String> = []
     func add(_ id: String) { ids.insert(id) }
-}
-
-/// A small seeded generator (SplitMix64), so a failing run can be repeated.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
 }

@@ -20,7 +20,7 @@ struct RailwayWithAgents {
         do {
             for _ in 0..<count {
                 let agent = StandInAgent(configuration: .init(apiKey: apiKey, defaultXMTPEnv: "dev"),
-                                         logger: Logger(label: "stand-in", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                         logger: quiet)
                 try await agent.start()
                 agents.append(agent)
             }

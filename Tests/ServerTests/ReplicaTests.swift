@@ -32,12 +32,10 @@ import Testing
         var base: String
     }
 
-    @Test func oneLeaderActsEveryReplicaClaimsAndAKilledLeaderIsReplaced() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let database = environment["TEST_DATABASE_URL"], !database.isEmpty else {
-            if environment["REQUIRE_POSTGRES"] == "1" { Issue.record("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set") }
-            return
-        }
+    @Test(.enabled(if: OutageWorld.postgresWillRun, "TEST_DATABASE_URL is not set: run under scripts/with-postgres"))
+    func oneLeaderActsEveryReplicaClaimsAndAKilledLeaderIsReplaced() async throws {
+        let database = try #require(ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
+                                    "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
         let world = try await RailwayWithAgents.start(token: Self.token, apiKey: Self.key, agents: Self.idle,
                                                       phase: .milliseconds(200))
         defer { Task { await world.stop() } }

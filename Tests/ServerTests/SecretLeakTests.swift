@@ -105,7 +105,7 @@ import Testing
             env["POOL_SQLITE_PATH"] = sqlitePath
         }
 
-        let serve = try CapturedProcess(["serve", "--spec", specPath, "--env", "test", "--host", "127.0.0.1", "--port", "0"], env: env)
+        let serve = try ServeProcess(["serve", "--spec", specPath, "--env", "test", "--host", "127.0.0.1", "--port", "0"], env: env)
         defer { serve.stop() }
         try await eventually("the listening line", seconds: 60) { serve.port != nil || !serve.process.isRunning }
         let base = "http://127.0.0.1:\(try #require(serve.port, "no port in: \(serve.stderr.suffix(3_000))"))"
@@ -118,7 +118,7 @@ import Testing
         }
 
         // The pool fills.
-        try await Self.waitFor("\(Self.idle) idle instances", seconds: 60) {
+        try await poll("\(Self.idle) idle instances", seconds: 60) {
             let counts = try await api.call(.GET, "/api/pool/counts", auth: false).body
             return counts.contains("\"idle\":\(Self.idle)") && counts.contains("\"provisioning\":0")
         }
@@ -131,7 +131,7 @@ import Testing
         let invite = try #require(claim?["inviteUrl"] as? String)
         let qr = invite.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         keep("QR code", try await api.call(.GET, "/api/pool/qr?text=\(qr)"))
-        try await Self.waitFor("the claimed instance renamed", seconds: 30) {
+        try await poll("the claimed instance renamed", seconds: 30) {
             try await api.call(.GET, "/api/pool/status").body.contains("convos-agent-leak-test")
         }
         // A claim fails: the instance answers 500.
@@ -170,11 +170,11 @@ import Testing
         try Self.spec(minIdle: Self.idle, extra: "    xmtpEnv: ${OPENROUTER_API_KEY}\n    openclawRef: ''\n    instancePort: ${SMTP_PASSWORD}\n")
             .write(toFile: specPath, atomically: true, encoding: .utf8)
         kill(serve.process.processIdentifier, SIGHUP)
-        try await Self.waitFor("the rejected reload", seconds: 10) { serve.stderr.contains("reload rejected") }
+        try await poll("the rejected reload", seconds: 10) { serve.stderr.contains("reload rejected") }
         try Self.spec(minIdle: Self.idle + 1).write(toFile: specPath, atomically: true, encoding: .utf8)
         kill(serve.process.processIdentifier, SIGHUP)
-        try await Self.waitFor("the reload", seconds: 10) { serve.stderr.contains("reloaded the spec") }
-        try await Self.waitFor("\(Self.idle + 1) idle after the reload", seconds: 60) {
+        try await poll("the reload", seconds: 10) { serve.stderr.contains("reloaded the spec") }
+        try await poll("\(Self.idle + 1) idle after the reload", seconds: 60) {
             let counts = try await api.call(.GET, "/api/pool/counts", auth: false).body
             return counts.contains("\"idle\":\(Self.idle + 1)") && counts.contains("\"provisioning\":0")
                 && counts.contains("\"tainted\":0")
@@ -203,7 +203,7 @@ import Testing
         // The command line against the same fake and store.
         let savedPlan = dir.appendingPathComponent("plan.json").path
         for args in [["plan", "--json"], ["plan"], ["plan", "--save", savedPlan], ["validate"], ["plan", "--detailed-exitcode"]] {
-            let r = try await CapturedProcess.run(args + ["--spec", specPath, "--env", "test"], env: env)
+            let r = try await ServeProcess.run(args + ["--spec", specPath, "--env", "test"], env: env)
             #expect(r.status == 0 || (args.contains("--detailed-exitcode") && r.status == 2), "poolctl \(args): \(r.stderr)")
             seen.append(("poolctl \(args.joined(separator: " ")) stdout", Data(r.stdout.utf8)))
             seen.append(("poolctl \(args.joined(separator: " ")) stderr", Data(r.stderr.utf8)))
@@ -213,7 +213,7 @@ import Testing
         // The store's rows.
         if let database {
             let store = try PostgresStore(url: database, options: .init(schema: schema, maximumConnections: 2),
-                                          logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                          logger: quiet)
             let rows = try await store.events(limit: 10_000, before: nil)
             let records = try await store.instances()
             let answers = try await store.claimAnswers(instanceIds: records.map(\.instanceId) + [claimedId])
@@ -255,14 +255,6 @@ import Testing
     }
 
     /// Checks `condition` every 200 ms for at most `seconds`; errors count as "not yet".
-    static func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !((try? await condition()) ?? false) {
-            guard Date() < deadline else { throw TimedOut(description: "timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-    }
-
     /// The secret as it is, and as it would look percent-encoded, in base64 (at each of the
     /// three alignments, so inside a longer encoded text too), base64url, and JSON-escaped.
     static func encodings(of secret: String) -> [(String, String)] {
@@ -331,77 +323,5 @@ struct LeakAPI: Sendable {
         let text = String(buffer: try await response.body.collect(upTo: 8 << 20))
         return Answer(status: Int(response.status.code),
                       headers: response.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"), body: text)
-    }
-}
-
-/// A `poolctl` process whose stdout and stderr are both kept, as they come.
-final class CapturedProcess: @unchecked Sendable {
-    let process = Process()
-    private let out = Pipe()
-    private let err = Pipe()
-    private let lock = NSLock()
-    private var outText = Data()
-    private var errText = Data()
-
-    init(_ args: [String], env: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: ServeProcess.binary)
-        process.arguments = args
-        process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(env) { $1 }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        for (pipe, isOut) in [(out, true), (err, false)] {
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let chunk = handle.availableData
-                guard let self, !chunk.isEmpty else { return }
-                self.lock.withLock { if isOut { self.outText += chunk } else { self.errText += chunk } }
-            }
-        }
-        try process.run()
-    }
-
-    var stdout: String { lock.withLock { String(decoding: outText, as: UTF8.self) } }
-    var stderr: String { lock.withLock { String(decoding: errText, as: UTF8.self) } }
-
-    var port: Int? {
-        stderr.split(separator: "\n").first { $0.contains("listening") && $0.contains("port=") }
-            .flatMap { $0.components(separatedBy: "port=").dropFirst().first }
-            .flatMap { Int($0.prefix { $0.isNumber }) }
-    }
-
-    /// Waits for the exit off the cooperative threads, at most `seconds`; nil on timeout.
-    /// Whatever the process wrote last is collected before this returns.
-    func waitForExit(seconds: Double) async -> Int32? {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let deadline = Date().addingTimeInterval(seconds)
-                while self.process.isRunning && Date() < deadline { usleep(20_000) }
-                guard !self.process.isRunning else { return continuation.resume(returning: nil) }
-                for (pipe, isOut) in [(self.out, true), (self.err, false)] {
-                    pipe.fileHandleForReading.readabilityHandler = nil
-                    let rest = pipe.fileHandleForReading.readDataToEndOfFile()
-                    self.lock.withLock { if isOut { self.outText += rest } else { self.errText += rest } }
-                }
-                continuation.resume(returning: self.process.terminationStatus)
-            }
-        }
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < deadline { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    /// Runs a command to its end (at most a minute): status, stdout, stderr.
-    static func run(_ args: [String], env: [String: String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = try CapturedProcess(args, env: env)
-        guard let status = await p.waitForExit(seconds: 60) else {
-            p.stop()
-            throw TimedOut(description: "poolctl \(args) did not finish within a minute")
-        }
-        return (status, p.stdout, p.stderr)
     }
 }

@@ -3,12 +3,15 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// The real `poolctl serve` as a child process, its stderr collected as it comes.
+/// The real `poolctl` (usually `serve`) as a child process, its stdout and stderr kept as
+/// they come.
 final class ServeProcess: @unchecked Sendable {
     let process = Process()
-    private let errors = Pipe()
+    private let out = Pipe()
+    private let err = Pipe()
     private let lock = NSLock()
-    private var collected = ""
+    private var outText = Data()
+    private var errText = Data()
 
     static var packageRoot: String { #filePath.components(separatedBy: "/Tests/")[0] }
 
@@ -26,18 +29,21 @@ final class ServeProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = args
         process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(env) { $1 }
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let chunk = handle.availableData
-            guard let self, !chunk.isEmpty else { return }
-            self.lock.withLock { self.collected += String(decoding: chunk, as: UTF8.self) }
+        for (pipe, isOut) in [(out, true), (err, false)] {
+            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let chunk = handle.availableData
+                guard let self, !chunk.isEmpty else { return }
+                self.lock.withLock { if isOut { self.outText += chunk } else { self.errText += chunk } }
+            }
         }
         try process.run()
     }
 
-    var stderr: String { lock.withLock { collected } }
+    var stdout: String { lock.withLock { String(decoding: outText, as: UTF8.self) } }
+    var stderr: String { lock.withLock { String(decoding: errText, as: UTF8.self) } }
 
     /// The port of its "listening" log line, once logged.
     var port: Int? {
@@ -47,16 +53,18 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// Waits for the exit off the cooperative threads, at most `seconds`; nil on timeout.
+    /// Whatever the process wrote last is collected before this returns.
     func waitForExit(seconds: Double) async -> Int32? {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let deadline = Date().addingTimeInterval(seconds)
                 while self.process.isRunning && Date() < deadline { usleep(20_000) }
                 guard !self.process.isRunning else { return continuation.resume(returning: nil) }
-                // What it wrote last may not have reached the handler yet.
-                self.errors.fileHandleForReading.readabilityHandler = nil
-                let rest = self.errors.fileHandleForReading.readDataToEndOfFile()
-                self.lock.withLock { self.collected += String(decoding: rest, as: UTF8.self) }
+                for (pipe, isOut) in [(self.out, true), (self.err, false)] {
+                    pipe.fileHandleForReading.readabilityHandler = nil
+                    let rest = pipe.fileHandleForReading.readDataToEndOfFile()
+                    self.lock.withLock { if isOut { self.outText += rest } else { self.errText += rest } }
+                }
                 continuation.resume(returning: self.process.terminationStatus)
             }
         }
@@ -70,6 +78,16 @@ final class ServeProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(15)
         while process.isRunning && Date() < deadline { usleep(100_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Runs a command to its end (at most a minute): status, stdout, stderr.
+    static func run(_ args: [String], env: [String: String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = try ServeProcess(args, env: env)
+        guard let status = await p.waitForExit(seconds: 60) else {
+            p.stop()
+            throw TimedOut(description: "poolctl \(args) did not finish within a minute")
+        }
+        return (status, p.stdout, p.stderr)
     }
 
     /// GET `path` on the server; status and body.

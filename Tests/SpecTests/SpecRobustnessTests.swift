@@ -62,15 +62,15 @@ import Testing
         #expect(only("minIdle: 1e3\n" + minimalDev)?.message == "minIdle: expected a whole number, got '1e3'")
     }
 
-    @Test func inviteHostsMustBeHostNames() {
+    @Test func inviteHostsMustBeHostNames() throws {
         // They are compared with a join URL's host: a scheme, port or path would never match.
         for bad in ["https://dev.convos.org", "dev.convos.org:443", "dev.convos.org/v2", "dev..convos.org", "-x.org", "a b.org", "[]", "[x]"] {
             let d = only(minimalDev + "\n    allowedInviteHosts: [\"\(bad)\"]")
             #expect(d?.message == "environments.dev.allowedInviteHosts[0]: '\(bad)' is not a host name; expected a name such as dev.convos.org (no scheme, port or path)")
             #expect(d.map { ($0.line, $0.column) } ?? (0, 0) == (8, 26))
         }
-        let e = try? load(minimalDev + "\n    allowedInviteHosts: [dev.convos.org, Popup.Convos.org, localhost, 127.0.0.1, \"[::1]\"]")
-        #expect(e?.environment?.allowedInviteHosts == ["dev.convos.org", "Popup.Convos.org", "localhost", "127.0.0.1", "[::1]"])
+        let e = try load(minimalDev + "\n    allowedInviteHosts: [dev.convos.org, Popup.Convos.org, localhost, 127.0.0.1, \"[::1]\"]")
+        #expect(e.environment?.allowedInviteHosts == ["dev.convos.org", "Popup.Convos.org", "localhost", "127.0.0.1", "[::1]"])
     }
 
     @Test func aRenderedDiagnosticIsOneLineWithoutControlCharacters() {

@@ -40,7 +40,7 @@ public struct ClaimService: Sendable {
         let start: ClaimStart
         do {
             start = try await store.beginClaim(agentName: agentName, idempotencyKey: idempotencyKey,
-                                               requestHash: idempotencyKey == nil ? nil : request.fingerprint, at: clock())
+                                               requestHash: idempotencyKey == nil ? nil : request.fingerprint, at: asked)
         } catch {
             logger.error("claim: the store is unavailable: \(error)")
             return .unavailable("the pool's store is unavailable; nothing was claimed")
@@ -85,7 +85,7 @@ public struct ClaimService: Sendable {
         let id = record.instanceId
         guard let domain = record.domain else {
             return await finish(id, .failure(ClaimCallFailure(message: "the pool has no address for instance \(id)", configurationFault: true)),
-                                request: request)
+                                request: request, agentName: agentName)
         }
         let baseURL = "\(spec.instanceScheme)://\(domain)"
         let env = spec.xmtpEnv.rawValue
@@ -98,11 +98,11 @@ public struct ClaimService: Sendable {
                                                       instructions: request.instructions,
                                                       timeout: .seconds(spec.settings.claimCreateTimeout))
         }
-        return await finish(id, outcome, request: request)
+        return await finish(id, outcome, request: request, agentName: agentName)
     }
 
-    func finish(_ id: String, _ outcome: Result<ConversationBinding, ClaimCallFailure>, request: ClaimRequest) async -> ClaimResult {
-        let agent = request.agentName.trimmingCharacters(in: .whitespacesAndNewlines)
+    func finish(_ id: String, _ outcome: Result<ConversationBinding, ClaimCallFailure>, request: ClaimRequest,
+                agentName agent: String) async -> ClaimResult {
         defer { requestTick() }
         switch outcome {
         case .success(let binding):

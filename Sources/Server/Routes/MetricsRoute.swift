@@ -8,9 +8,6 @@ struct MetricsRoute {
 
     func register(on router: Router<PoolRequestContext>) {
         router.get("metrics") { _, _ -> Response in
-            if let last = await context.loop.lastTick {
-                context.metrics.recordInstances(last.result.plan.counts)
-            }
             if let lease = context.lease {
                 context.metrics.recordLeadership(replica: lease.replica, leading: lease.isLeader)
             }

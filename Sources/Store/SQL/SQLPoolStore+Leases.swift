@@ -19,9 +19,7 @@ extension SQLPoolStore {
                                        THEN leases.acquired_at ELSE excluded.acquired_at END
                 WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.acquired_at
                 """, .text(name), .text(holder), .date(at), .date(at.addingTimeInterval(duration)))
-            let row = try await db.run("SELECT name, holder, acquired_at, expires_at FROM leases WHERE name = $1", .text(name))[0]
-            return Lease(name: try row.requiredText("name"), holder: try row.requiredText("holder"),
-                         acquiredAt: try row.requiredDate("acquired_at"), expiresAt: try row.requiredDate("expires_at"))
+            return try await Self.readLease(name, db)!
         }
     }
 
@@ -33,11 +31,13 @@ extension SQLPoolStore {
     }
 
     public func lease(_ name: String) async throws -> Lease? {
-        try await driver.read("lease") { db in
-            guard let row = try await db.run("SELECT name, holder, acquired_at, expires_at FROM leases WHERE name = $1",
-                                             .text(name)).first else { return nil }
-            return Lease(name: try row.requiredText("name"), holder: try row.requiredText("holder"),
-                         acquiredAt: try row.requiredDate("acquired_at"), expiresAt: try row.requiredDate("expires_at"))
-        }
+        try await driver.read("lease") { db in try await Self.readLease(name, db) }
+    }
+
+    private static func readLease(_ name: String, _ db: any SQLSession) async throws -> Lease? {
+        guard let row = try await db.run("SELECT name, holder, acquired_at, expires_at FROM leases WHERE name = $1",
+                                         .text(name)).first else { return nil }
+        return Lease(name: try row.requiredText("name"), holder: try row.requiredText("holder"),
+                     acquiredAt: try row.requiredDate("acquired_at"), expiresAt: try row.requiredDate("expires_at"))
     }
 }
