@@ -40,7 +40,13 @@ public final class StandInMultiplexer: Sendable {
             onServerRunning: { [announcement] channel in announcement.announce(.success(channel.localAddress?.port ?? 0)) },
             logger: serverLogger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
+        // A failure to listen ends `start()` with the error instead of leaving it waiting.
+        let task = Task { [announcement] in
+            do { try await group.run() } catch {
+                announcement.announce(.failure(error))
+                throw error
+            }
+        }
         background.withLockedValue { $0 = (group, task) }
         return try await announcement.wait()
     }
