@@ -104,8 +104,10 @@ import Testing
             if let id = r.instanceId { #expect(!claimedBefore.contains(id), "\(id) handed out twice; seed \(seed)") }
         }
         // A graceful stop finishes the tick in flight: then the store and Railway hold still.
-        second.stop()
-        #expect(await second.waitForExit(seconds: 30) == 0)
+        // (SIGTERM, then up to the server's own 20 s grace for the tick in flight.)
+        second.process.terminate()
+        let exit = await second.waitForExit(seconds: 30)
+        #expect(exit == 0, "seed \(seed): exit \(String(describing: exit))\n\(second.stderr.suffix(3_000))")
         let context = "seed \(seed), killed after \(killAfter), answers \(answerDelay) late, \(claimedBefore.count) claims answered before\n\(second.stderr.suffix(3_000))"
 
         let store = try SQLiteStore(path: env["POOL_SQLITE_PATH"]!, logger: quiet)
