@@ -28,20 +28,29 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // What the controller sees: platform services, probes, store records.
-        .target(name: "Observers"),
+        // The observed-state model: platform services, probe results, store records,
+        // instance states, requests, and the snapshot format. Values only.
+        .target(name: "Model"),
+        // The seams toward the outside: where instances run (Platform) and how an instance
+        // is probed and claimed. The adapters (Railway, LocalPlatform, AgentClient) implement them.
+        .target(name: "Ports", dependencies: ["Model"]),
+        // The classifier, the pure planner and its rules, the plan, instance naming. Pure by
+        // construction: it may depend on Spec and Model only (no store, network, clock or log).
+        .target(name: "Planning", dependencies: ["Spec", "Model"]),
         // Persistence of claims, intents, requests and events: SQLite (default) or Postgres.
         .target(name: "Store", dependencies: [
-            "Observers",
+            "Model",
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             // SHA-256 of legacy agent ids that are not instance ids (LegacyInstanceId).
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Migrations")]),
+        // Gathers a tick's observation: one platform listing, one store read, one round of probes.
+        .target(name: "Observers", dependencies: ["Model", "Ports", "Planning", "Store"]),
         // Railway's GraphQL API behind `Platform`: client, limiter, retries, documents.
         .target(name: "Railway", dependencies: [
-            "Observers",
+            "Model", "Ports",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             // ByteBuffer and TimeAmount of AsyncHTTPClient's API.
@@ -52,21 +61,21 @@ let package = Package(
         // An in-memory Railway GraphQL server on loopback, for tests and `poolctl fake-railway`.
         // It uses Railway's documents to accept exactly what the client may send.
         .target(name: "RailwayFake", dependencies: [
-            "Observers", "Railway",
+            "Model", "Ports", "Railway",
             .product(name: "Hummingbird", package: "hummingbird"),
             // Header names such as Project-Access-Token in Hummingbird's requests.
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // HTTP client for one agent instance: status probes and claim calls (agent-contract.md).
+        // HTTP client for one agent instance: status probes and claim calls (docs/agent-contract.md).
         .target(name: "AgentClient", dependencies: [
-            "Observers",
+            "Model", "Ports",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // A fake agent instance speaking agent-contract.md, with injectable failure modes:
+        // A fake agent instance speaking docs/agent-contract.md, with injectable failure modes:
         // the tests' fake and the local platform's instance process.
         .target(name: "StandInAgent", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -78,21 +87,25 @@ let package = Package(
         ]),
         // `Platform` on this machine: stand-in agent processes on loopback ports, no account needed.
         .target(name: "LocalPlatform", dependencies: [
-            "Observers",
+            "Model", "Ports",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Classifier, pure planner, plan and rendering; observer, executor and the tick.
+        // The tick (observe, plan, apply, record), the executor, claims, operator actions,
+        // the loop with its leader lease, and the composition root that wires them.
         .target(name: "Controller", dependencies: [
-            "Spec", "Observers", "Store",
+            "Spec", "Model", "Ports", "Planning", "Observers", "Store",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // The saved plan's fingerprint and the claim request's hash.
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // What people read of a plan and of the pool: the plan's text, counts, instance status.
+        .target(name: "Views", dependencies: ["Planning", "Model", "Spec"]),
         // QR Code encoder (ISO/IEC 18004, byte mode) and SVG rendering for the dashboard's invite URL.
         .target(name: "QRCode"),
-        // The HTTP API and the reconcile loop as a service: what `poolctl serve` runs.
+        // The HTTP API: routes, auth, errors, metrics, what `poolctl serve` serves.
         .target(name: "Server", dependencies: [
-            "Controller", "Store", "Spec", "Observers",
+            "Controller", "Store", "Spec", "Model", "Ports", "Planning", "Views",
             // GET /api/pool/qr: the invite URL's QR code for the dashboard.
             "QRCode",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -108,8 +121,8 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("openapi.yaml"), .copy("dashboard.html")]),
         .executableTarget(name: "poolctl", dependencies: [
-            "Spec", "Observers", "Controller", "Store", "Railway", "RailwayFake", "AgentClient", "StandInAgent", "Server",
-            "LocalPlatform",
+            "Spec", "Model", "Ports", "Planning", "Observers", "Controller", "Views", "Store", "Railway", "RailwayFake",
+            "AgentClient", "StandInAgent", "Server", "LocalPlatform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -117,22 +130,34 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+
+        // What every test target shares: the quiet logger, clocks, `eventually`, fakes of the
+        // platform and the agents, and worlds built through the composition root. Not part
+        // of any product: nothing here ships in poolctl.
+        .target(name: "TestSupport", dependencies: [
+            "Spec", "Model", "Ports", "Planning", "Observers", "Store", "Controller", "Server", "Railway", "RailwayFake",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "Tests/TestSupport"),
         // BrokenSpecs/ holds data the tests read from the source tree, not resources.
-        .testTarget(name: "SpecTests", dependencies: ["Spec"], exclude: ["BrokenSpecs"]),
+        .testTarget(name: "SpecTests", dependencies: ["Spec", "Planning", "TestSupport"], exclude: ["BrokenSpecs"]),
         .testTarget(name: "StoreTests", dependencies: [
-            "Store", "Observers",
+            "Store", "Model", "Ports", "Planning", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Spec", "Observers"]),
+        // The classifier and the planner on values: rule tests and seeded property tests.
+        .testTarget(name: "PlanningTests", dependencies: ["Ports", "Planning", "Views", "Spec", "Model", "TestSupport"]),
         .testTarget(name: "RailwayTests", dependencies: [
-            "Railway", "RailwayFake", "Observers",
+            "Railway", "RailwayFake", "Model", "Ports", "Planning", "TestSupport",
             // Raw requests that the client would never send (unknown documents).
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // AgentClient against StandInAgent instances on loopback, over real HTTP.
         .testTarget(name: "AgentTests", dependencies: [
-            "AgentClient", "StandInAgent", "Observers",
+            "AgentClient", "StandInAgent", "Model", "Ports", "Planning", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -140,7 +165,7 @@ let package = Package(
         ]),
         // One full tick against the fake Railway with a real store: the executor end to end.
         .testTarget(name: "ReconcileTests", dependencies: [
-            "Controller", "Spec", "Observers", "Store", "Railway", "RailwayFake",
+            "Controller", "Spec", "Model", "Ports", "Planning", "Observers", "Store", "Railway", "RailwayFake", "TestSupport",
             // Agent faults: real stand-in agents probed by the real agent client.
             "AgentClient", "StandInAgent",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -148,15 +173,15 @@ let package = Package(
         ]),
         // Claims: the claim service with real stores and stand-in agents over HTTP.
         .testTarget(name: "ClaimTests", dependencies: [
-            "Controller", "Spec", "Observers", "Store", "AgentClient", "StandInAgent",
+            "Planning", "Controller", "Spec", "Model", "Ports", "Store", "AgentClient", "StandInAgent", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Encoder units, plus SVG -> PNG -> decoder round trips (rsvg-convert, zbarimg).
-        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"]),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "TestSupport"]),
         // LocalPlatform running the real poolctl binary's stand-in agents.
         .testTarget(name: "LocalPlatformTests", dependencies: [
-            "LocalPlatform", "Observers",
+            "LocalPlatform", "Model", "Ports", "Planning", "TestSupport",
             // The binary the instances run; built before the tests.
             "poolctl",
         ]),
@@ -164,17 +189,16 @@ let package = Package(
         // is made with PostgresNIO, the import runs into SQLite and Postgres stores, and
         // the built poolctl runs it as an operator would.
         .testTarget(name: "LegacyImportTests", dependencies: [
+            "Ports", "Planning",
             // poolctl: the command tests run the built binary.
-            "Store", "Observers", "Controller", "poolctl",
+            "Store", "Model", "Controller", "poolctl", "TestSupport",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The HTTP API through Hummingbird's test client, the loop, and `poolctl serve` end to end.
-        .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Controller", "Spec", "Observers", "Store", "poolctl", "RailwayFake", "StandInAgent",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
+        // The HTTP API through Hummingbird's test client, without sockets or processes:
+        // routes, auth, bodies, the loop, the dashboard page, openapi.yaml.
+        .testTarget(name: "APITests", dependencies: [
+            "Server", "Controller", "Spec", "Model", "Ports", "Planning", "Store", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -182,9 +206,22 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Real processes: `poolctl serve` end to end, replicas on one Postgres, crashes,
+        // store outages through a TCP proxy, secret leaks, the dashboard in Chromium.
+        .testTarget(name: "SystemTests", dependencies: [
+            "Server", "Controller", "Spec", "Model", "Ports", "Planning", "Store", "poolctl", "RailwayFake", "StandInAgent",
+            "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs the built poolctl binary as an operator would.
         .testTarget(name: "CLITests", dependencies: [
-            "poolctl", "RailwayFake", "Store",
+            "poolctl", "RailwayFake", "Store", "StandInAgent", "Model", "Ports", "Planning", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

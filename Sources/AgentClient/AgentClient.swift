@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 
-/// Talks to agent instances over the contract of agent-contract.md: status probes and the
+/// Talks to agent instances over the contract of docs/agent-contract.md: status probes and the
 /// two claim calls. It holds no per-instance state, so one value serves the whole pool.
 ///
 /// The `HTTPClient` is shared and owned by the caller (one per process, never one per call):
@@ -10,7 +10,7 @@ import NIOCore
 /// `AgentClient.httpClientConfiguration` so connects give up after 3 s and redirects are
 /// not followed (a redirect is not part of the contract).
 public struct AgentClient: Sendable {
-    /// The timeouts of agent-contract.md section 7.
+    /// The timeouts of docs/agent-contract.md section 7.
     public enum DefaultTimeout {
         public static let status: Duration = .seconds(5)
         public static let createConversation: Duration = .seconds(60)

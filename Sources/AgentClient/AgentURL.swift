@@ -8,7 +8,7 @@ extension AgentClient {
     }
 }
 
-/// The three paths the pool calls (agent-contract.md section 1).
+/// The three paths the pool calls (docs/agent-contract.md section 1).
 enum AgentPath {
     static let status = "/convos/status"
     static let createConversation = "/convos/conversation"

@@ -1,6 +1,7 @@
 import Foundation
+import Ports
 
-/// Reads the answer of a claim call (agent-contract.md sections 3 and 4).
+/// Reads the answer of a claim call (docs/agent-contract.md sections 3 and 4).
 enum ClaimAnswer {
     /// The fields of a create or join answer, and of the plugin's error bodies.
     private struct Body: Decodable {
@@ -32,8 +33,10 @@ enum ClaimAnswer {
 
     /// - Parameter secret: removed from any message the instance sends back, so an error
     ///   description can be logged whatever the instance put in it.
-    static func classify(_ result: Result<AgentAnswer, ExchangeFailure>,
-                         redacting secret: String) -> Result<ClaimedConversation, ClaimCallError> {
+    ///   - instanceId: the instance called, carried into the answer.
+    ///   - joining: the invite URL sent to a join; nil for a create.
+    static func classify(_ result: Result<AgentAnswer, ExchangeFailure>, redacting secret: String,
+                         instanceId: String, joining: String?) -> Result<ClaimedConversation, ClaimCallError> {
         let answer: AgentAnswer
         switch result {
         case .failure(.timeout): return .failure(.timeout)
@@ -55,7 +58,8 @@ enum ClaimAnswer {
             return .failure(.waitingForAcceptance(status))
         }
         guard let id = body.conversationId, !id.isEmpty else { return .failure(.missingConversationId) }
-        return .success(ClaimedConversation(conversationId: id, inviteUrl: body.inviteUrl, inviteSlug: body.inviteSlug))
+        return .success(ClaimedConversation(instanceId: instanceId, conversationId: id, inviteUrl: body.inviteUrl,
+                                            joined: joining != nil, inviteSlug: body.inviteSlug))
     }
 
     /// Messages are for people: capped, and never carrying the key.

@@ -1,4 +1,4 @@
-/// Body of `POST /convos/conversation`: the pool's usual fields (agent-contract.md section 3).
+/// Body of `POST /convos/conversation`: the pool's usual fields (docs/agent-contract.md section 3).
 public struct CreateConversationRequest: Encodable, Sendable, Equatable {
     /// Conversation name.
     public var name: String
@@ -17,7 +17,7 @@ public struct CreateConversationRequest: Encodable, Sendable, Equatable {
     }
 }
 
-/// Body of `POST /convos/join` (agent-contract.md section 4).
+/// Body of `POST /convos/join` (docs/agent-contract.md section 4).
 public struct JoinRequest: Encodable, Sendable, Equatable {
     /// The user's invite link (or bare slug), passed on as it came.
     public var inviteUrl: String

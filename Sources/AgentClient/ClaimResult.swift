@@ -1,17 +1,4 @@
-/// A claim call that bound the instance to a conversation.
-public struct ClaimedConversation: Sendable, Equatable {
-    /// The XMTP group id, opaque.
-    public var conversationId: String
-    /// Create answers carry it; join answers do not (keep the link that was sent).
-    public var inviteUrl: String?
-    public var inviteSlug: String?
-
-    public init(conversationId: String, inviteUrl: String? = nil, inviteSlug: String? = nil) {
-        self.conversationId = conversationId
-        self.inviteUrl = inviteUrl
-        self.inviteSlug = inviteSlug
-    }
-}
+import Ports
 
 /// Why a claim call did not bind the instance. Except for `unauthorized`, the instance
 /// may be dirty afterwards (instructions written, an identity created): retire it.

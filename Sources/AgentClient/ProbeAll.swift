@@ -1,4 +1,4 @@
-import Observers
+import Model
 
 extension AgentClient {
     /// Probes many instances, at most `concurrency` at a time, and answers by target id.
@@ -6,7 +6,7 @@ extension AgentClient {
     /// Each probe is bounded by `timeout` on its own, so a hanging instance holds one slot
     /// for at most `timeout` and never the batch: N targets take about
     /// `ceil(N / concurrency)` rounds of the slowest answer, capped at `timeout` each.
-    public func probeAll(_ targets: [(id: String, baseURL: String)], concurrency: Int = 32,
+    public func probeAll(_ targets: [(id: String, baseURL: String)], concurrency: Int,
                          timeout: Duration = DefaultTimeout.status) async -> [String: ProbeResult] {
         let width = max(1, concurrency)
         var results: [String: ProbeResult] = [:]

@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 /// `GET /convos/status` in either shape of the contract (sections 2 and 8):
 /// old `{ready, conversation: {id}|null, streaming}`, new `{conversationId, pending, clean, inboxId}`.

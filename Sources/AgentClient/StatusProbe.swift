@@ -1,8 +1,8 @@
 import Foundation
-import Observers
+import Model
 
 extension AgentClient {
-    /// `GET /convos/status`, classified (agent-contract.md sections 1 and 2). Never throws
+    /// `GET /convos/status`, classified (docs/agent-contract.md sections 1 and 2). Never throws
     /// and returns within `timeout` (plus scheduling slack) whatever the instance does.
     public func probe(baseURL: String, timeout: Duration = DefaultTimeout.status) async -> ProbeResult {
         let result = await exchange(.GET, url(baseURL, AgentPath.status), timeout: timeout)

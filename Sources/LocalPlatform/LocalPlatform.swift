@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import Observers
+import Model
+import Ports
 
 /// `Platform` on this machine, for trying the pool out with no account: each instance is
 /// a process of the stand-in agent (`poolctl stand-in-agent`) on a loopback port, after a

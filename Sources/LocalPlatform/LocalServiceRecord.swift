@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 /// One service of the local platform, as kept in its JSON file in the state directory.
 /// Holds no secret: the API key reaches the process through its environment only.

@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 /// Variables and answer of `EnvironmentServices.graphql`, and its mapping to `PlatformService`.
 struct EnvironmentServicesVariables: Encodable, Sendable {

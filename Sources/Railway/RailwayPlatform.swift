@@ -1,4 +1,5 @@
-import Observers
+import Model
+import Ports
 
 /// `Platform` on Railway: one paged read per observation, and the five-call create
 /// sequence of `RailwayOperation` (one build, no wasted build, pinned to its commit).

@@ -1,4 +1,6 @@
 import Controller
+import Model
+import Planning
 import Metrics
 import Prometheus
 
@@ -32,10 +34,12 @@ public struct PoolMetrics: Sendable {
     }
 
     /// Instances by state, as the last tick classified them.
-    public func recordInstances(_ counts: [String: Int]) {
-        for (state, n) in counts.sorted(by: { $0.key < $1.key }) {
-            Gauge(label: "pool_instances", dimensions: [("state", state)], factory: factory).record(n)
+    /// Outdated instances are reported as one more `state`, as they were counted before.
+    public func recordInstances(_ counts: PlanCounts) {
+        for state in InstanceState.allCases {
+            Gauge(label: "pool_instances", dimensions: [("state", state.rawValue)], factory: factory).record(counts[state])
         }
+        Gauge(label: "pool_instances", dimensions: [("state", "outdated")], factory: factory).record(counts.outdated)
     }
 
     /// Whether this replica leads (holds the leader lease): 1 on exactly one replica.

@@ -25,7 +25,7 @@ public enum PlatformKind: String, Equatable, Sendable, Codable {
 public enum XMTPEnv: String, Equatable, Sendable, Codable, CaseIterable {
     case dev, production
 
-    /// Invite hosts a join URL may point at on this network (agent-contract.md section 6).
+    /// Invite hosts a join URL may point at on this network (docs/agent-contract.md section 6).
     public var defaultInviteHosts: [String] {
         switch self {
         case .dev: ["dev.convos.org"]

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// A claim request body read the way the instance reads it (agent-contract.md section 1):
+/// A claim request body read the way the instance reads it (docs/agent-contract.md section 1):
 /// at most 1 MiB, empty means `{}`, unknown fields ignored, a field of the wrong JSON type
 /// treated as missing.
 struct ClaimBody {

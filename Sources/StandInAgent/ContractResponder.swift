@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 
 /// Answers requests the way an OpenClaw instance with the Convos plugin does
-/// (agent-contract.md), with the failure modes set in `StandInState`.
+/// (docs/agent-contract.md), with the failure modes set in `StandInState`.
 struct ContractResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 

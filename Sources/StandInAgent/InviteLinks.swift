@@ -1,6 +1,6 @@
 import Foundation
 
-/// Conversation ids and invite links shaped like the real ones (agent-contract.md section 6).
+/// Conversation ids and invite links shaped like the real ones (docs/agent-contract.md section 6).
 enum InviteLinks {
     /// 32 lowercase hex characters, like an XMTP group id.
     static func newConversationId() -> String {

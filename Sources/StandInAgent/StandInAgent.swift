@@ -3,7 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// A fake OpenClaw instance that speaks agent-contract.md on a local port: the agent the
+/// A fake OpenClaw instance that speaks docs/agent-contract.md on a local port: the agent the
 /// tests talk to, and the instance process of the local platform.
 ///
 /// Run it as a `Service` (in a `ServiceGroup`, which handles signals and graceful

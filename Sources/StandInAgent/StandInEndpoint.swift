@@ -20,7 +20,7 @@ public enum StandInEndpoint: String, Sendable, CaseIterable, Hashable {
     }
 }
 
-/// Which status answer the stand-in gives (agent-contract.md sections 2 and 8).
+/// Which status answer the stand-in gives (docs/agent-contract.md sections 2 and 8).
 public enum StatusShape: String, Sendable, CaseIterable {
     /// `{ready, conversation: {id}|null, streaming}`: the reference fork.
     case old

@@ -1,5 +1,5 @@
 /// A way for the stand-in to misbehave, as real instances and their hosting proxy do
-/// (agent-contract.md section 1 "Non-JSON answers", sections 3 and 4).
+/// (docs/agent-contract.md section 1 "Non-JSON answers", sections 3 and 4).
 public enum StandInFailure: Sendable, Hashable {
     /// 409: as if already bound. Claims only.
     case conflict

@@ -9,7 +9,7 @@ public final class StandInState: Sendable {
         var dirty = false
         var reportedConversationWhileUnbound: String?
         /// The message stream child died and its restarts failed: status says `streaming: false`
-        /// even while a conversation is bound (agent-contract.md section 2, state D).
+        /// even while a conversation is bound (docs/agent-contract.md section 2, state D).
         var streamDown = false
         var statusShape: StatusShape
         var latency: [StandInEndpoint: Duration] = [:]

@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// An instance handed out by another system (the legacy controller), to be recorded as

@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// Who holds a named lease in the store, and until when (by the holder's clock).

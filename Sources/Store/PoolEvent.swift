@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// One line of the audit trail: what the controller did or saw, and how it went.

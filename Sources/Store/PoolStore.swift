@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 /// Persistence of everything the controller must remember between ticks and across restarts:
 /// instance records (create intents, marks, claims, retirements), runtime requests, build
@@ -13,6 +13,9 @@ public protocol PoolStore: Sendable {
     /// transaction. Returns the names of those it applied (empty when up to date).
     func migrate() async throws -> [String]
 
+    /// What a tick reads of the store, each kind of record once: every record, the build
+    /// failures of `revision`, pending requests and claims in flight, on one connection.
+    func observe(revision: String) async throws -> StoreObservation
     /// Every record not forgotten, ordered by instance id.
     func instances() async throws -> [InstanceRecord]
     /// The record of one instance, nil when unknown or forgotten.
@@ -104,6 +107,28 @@ public protocol PoolStore: Sendable {
 
     /// Releases the database connections. The store must not be used afterwards.
     func close() async
+}
+
+/// The store's part of one tick's observation.
+public struct StoreObservation: Sendable, Equatable {
+    /// Every record not forgotten, ordered by instance id.
+    public var records: [InstanceRecord]
+    /// Failed builds of the revision since its last successful one, and when the last was.
+    public var consecutiveBuildFailures: Int
+    public var lastBuildFailureAt: Date?
+    /// Requests not completed yet, oldest first.
+    public var requests: [PoolRequest]
+    /// Instances whose claim is in flight (claiming, not forgotten), with when it started.
+    public var claimsInFlight: [String: Date]
+
+    public init(records: [InstanceRecord], consecutiveBuildFailures: Int = 0, lastBuildFailureAt: Date? = nil,
+                requests: [PoolRequest] = [], claimsInFlight: [String: Date] = [:]) {
+        self.records = records
+        self.consecutiveBuildFailures = consecutiveBuildFailures
+        self.lastBuildFailureAt = lastBuildFailureAt
+        self.requests = requests
+        self.claimsInFlight = claimsInFlight
+    }
 }
 
 /// What `beginClaim` did.

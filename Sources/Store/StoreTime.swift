@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// The store keeps times as integer milliseconds since 1970, the same in both databases,

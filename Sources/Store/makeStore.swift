@@ -1,3 +1,4 @@
+import Model
 import Logging
 
 /// The store the configuration asks for: Postgres when `databaseURL` is a postgres:// or

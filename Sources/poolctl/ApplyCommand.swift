@@ -1,7 +1,8 @@
 import ArgumentParser
 import Controller
 import Foundation
-import Observers
+import Views
+import Model
 
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Controller
 import Foundation
-import Observers
+import Model
+import Planning
 import Spec
 
 struct Bench: AsyncParsableCommand {

@@ -4,7 +4,8 @@ import AsyncHTTPClient
 import Controller
 import Foundation
 import Logging
-import Observers
+import Model
+import Ports
 import Spec
 import StandInAgent
 import Store
@@ -16,8 +17,9 @@ struct ClaimBench: AsyncParsableCommand {
         commandName: "claims",
         abstract: "Measure claim overhead and throughput (SQLite, and Postgres when a URL is given).",
         discussion: """
-        With --json, runs one round against an existing store (--no-seed) and prints which instances
-        it claimed: the tests run two such processes against one Postgres.
+        With --json, runs one round against an existing store (--no-seed: instances seeded with the
+        domains of running stand-in agents) and prints which instances it claimed: the tests run two
+        such processes against one Postgres.
         """)
 
     @Option(help: "Idle instances (and stand-in agents) per round.")
@@ -38,9 +40,6 @@ struct ClaimBench: AsyncParsableCommand {
     @Flag(help: "Use the instances already in the store instead of seeding new ones.")
     var noSeed = false
 
-    @Flag(help: "Agents answer in memory instead of over HTTP (no stand-ins).")
-    var memoryAgents = false
-
     @Flag(help: "One round; print the claimed instance ids and counts as JSON.")
     var json = false
 
@@ -53,7 +52,7 @@ struct ClaimBench: AsyncParsableCommand {
             guard let postgres, let schema else { throw ValidationError("--json needs --postgres and --schema") }
             let store = try PostgresStore(url: postgres, options: .init(schema: schema, maximumConnections: 20), logger: logger)
             let round = try await Round.run(store: store, instances: instances, claims: claims ?? instances,
-                                            concurrency: levels[0], seed: !noSeed, memoryAgents: true, warmUp: false, logger: logger)
+                                            concurrency: levels[0], seed: !noSeed, warmUp: false, logger: logger)
             await store.close()
             print(String(decoding: try JSONEncoder().encode(round.summary), as: UTF8.self))
             return
@@ -75,7 +74,7 @@ struct ClaimBench: AsyncParsableCommand {
                 let store = try make()
                 _ = try await store.migrate()
                 let r = try await Round.run(store: store, instances: instances, claims: claims ?? instances,
-                                            concurrency: level, seed: true, memoryAgents: memoryAgents, logger: logger)
+                                            concurrency: level, seed: true, logger: logger)
                 await store.close()
                 print(String(format: "%-8@  %11d  %6d  %18.2f  %15.2f  %15.2f  %8.0f", name as NSString, level, r.claimed.count,
                              r.overhead(0.5), r.overhead(0.99), r.total(0.5), r.throughput))
@@ -127,21 +126,22 @@ struct Round {
         return s[min(s.count - 1, Int((Double(s.count - 1) * q).rounded()))]
     }
 
+    /// The key the stand-in agents of a round (and those a test seeds for `--no-seed`) accept.
+    static let agentKey = "bench-key"
+
     static func run(store: any PoolStore, instances: Int, claims: Int, concurrency: Int, seed: Bool,
-                    memoryAgents: Bool, warmUp: Bool = true, logger: Logger) async throws -> Round {
+                    warmUp: Bool = true, logger: Logger) async throws -> Round {
         var agents: [StandInAgent] = []
         var domains: [String] = []
-        if memoryAgents {
-            domains = (0..<instances).map { "agent-\($0).invalid" }
-        } else {
+        if seed {
             for _ in 0..<instances {
-                let a = StandInAgent(configuration: .init(apiKey: "bench-key", defaultXMTPEnv: "dev"), logger: logger)
+                let a = StandInAgent(configuration: .init(apiKey: agentKey, defaultXMTPEnv: "dev"), logger: logger)
                 domains.append("127.0.0.1:\(try await a.start())")
                 agents.append(a)
             }
         }
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
-        let timed = TimedCaller(base: memoryAgents ? InstantCaller() : AgentClient(httpClient: http, apiKey: "bench-key", scheme: "http", logger: logger))
+        let timed = TimedCaller(base: AgentClient(httpClient: http, apiKey: agentKey, scheme: "http", logger: logger))
         if seed {
             let now = Date()
             for (k, domain) in domains.enumerated() {
@@ -154,7 +154,7 @@ struct Round {
         if seed && warmUp { try await Self.warmUp(store, concurrency: concurrency) }
         let yaml = "environments:\n  bench:\n    platform: local\n    instanceScheme: http\n"
         let spec = try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "bench", environment: "bench").environment!
-        let service = ClaimService(spec: spec, store: store, caller: timed, platform: NoPlatform(), logger: logger)
+        let service = ClaimService(spec: spec, store: store, caller: timed, logger: logger)
         let started = DispatchTime.now().uptimeNanoseconds
         let results = await withTaskGroup(of: (ClaimResult, Double).self) { group in
             var out: [(ClaimResult, Double)] = []
@@ -204,41 +204,19 @@ final class TimedCaller: ClaimCaller, @unchecked Sendable {
 
     var durations: [String: Double] { lock.withLock { byConversation } }
 
-    func createConversation(baseURL: String, agentName: String, env: String, instructions: String,
-                            timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
+    func createConversation(instanceId: String, baseURL: String, agentName: String, env: String, instructions: String,
+                            timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let r = await base.createConversation(baseURL: baseURL, agentName: agentName, env: env, instructions: instructions, timeout: timeout)
+        let r = await base.createConversation(instanceId: instanceId, baseURL: baseURL, agentName: agentName, env: env,
+                                              instructions: instructions, timeout: timeout)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if case .success(let b) = r { lock.withLock { byConversation[b.conversationId] = ms } }
         return r
     }
 
-    func join(baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
-              timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
-        await base.join(baseURL: baseURL, inviteUrl: inviteUrl, agentName: agentName, env: env, instructions: instructions, timeout: timeout)
+    func join(instanceId: String, baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
+              timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+        await base.join(instanceId: instanceId, baseURL: baseURL, inviteUrl: inviteUrl, agentName: agentName, env: env,
+                        instructions: instructions, timeout: timeout)
     }
-}
-
-/// Answers every claim at once (the two-process test measures the store, not HTTP).
-struct InstantCaller: ClaimCaller {
-    func createConversation(baseURL: String, agentName: String, env: String, instructions: String,
-                            timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
-        .success(ConversationBinding(conversationId: UUID().uuidString, inviteUrl: "https://dev.convos.org/v2?i=bench"))
-    }
-    func join(baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
-              timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
-        .success(ConversationBinding(conversationId: UUID().uuidString, inviteUrl: inviteUrl))
-    }
-}
-
-/// Claims never touch the platform.
-struct NoPlatform: Platform {
-    func listServices() async throws -> [PlatformService] { [] }
-    func createService(_ b: InstanceBlueprint) async throws -> String { "" }
-    func configureService(serviceId: String, _ b: InstanceBlueprint) async throws {}
-    func createDomain(serviceId: String, _ b: InstanceBlueprint) async throws -> String { "" }
-    func startBuild(serviceId: String, _ b: InstanceBlueprint) async throws {}
-    func pinSource(serviceId: String, _ b: InstanceBlueprint) async throws {}
-    func deleteService(serviceId: String) async throws {}
-    func renameService(serviceId: String, to name: String) async throws {}
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Controller
 import Foundation
+import Planning
 import Logging
 import RailwayFake
 import Spec
@@ -53,10 +54,10 @@ struct ConvergeBench: AsyncParsableCommand {
         _ = try await store.migrate()
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": ScaleBench.token]
-        let prober = AgentProber(client: AgentClient(httpClient: http, apiKey: ScaleBench.key, scheme: "http", logger: logger),
-                                 timeout: .seconds(spec.settings.probeTimeout))
-        let reconciler = PoolContext.makeReconciler(spec: spec, platform: try PoolContext.makePlatform(spec, env: env),
-                                                    store: store, prober: prober, environment: env, logger: logger)
+        let client = AgentClient(httpClient: http, apiKey: ScaleBench.key, scheme: "http", logger: logger)
+        let reconciler = try buildPoolRuntime(spec: spec, parts: PoolParts(
+            store: store, platform: try PoolContext.makePlatform(spec, env: env), prober: client, caller: client,
+            logger: logger, environment: env)).reconciler
         let interval = spec.settings.tickInterval
         let started = DispatchTime.now().uptimeNanoseconds
         var ticks = 0
@@ -64,7 +65,7 @@ struct ConvergeBench: AsyncParsableCommand {
         while ticks < 1_000 && !converged {
             let tick = await reconciler.tick()
             ticks += 1
-            converged = tick.plan.counts["idle"] == minIdle && !tick.plan.hasChanges
+            converged = tick.plan.counts[.idle] == minIdle && !tick.plan.hasChanges
             if !converged { await fake.advance(by: .milliseconds(Int64(interval * 1000))) }
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -4,7 +4,8 @@ import AsyncHTTPClient
 import Controller
 import Foundation
 import Logging
-import Observers
+import Model
+import Planning
 import Railway
 import RailwayFake
 import Spec
@@ -53,10 +54,9 @@ struct ScaleBench: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token]
         let platform = try PoolContext.makePlatform(spec, env: env)
-        let prober = AgentProber(client: AgentClient(httpClient: http, apiKey: Self.key, scheme: "http", logger: logger),
-                                 timeout: .seconds(spec.settings.probeTimeout))
-        let reconciler = PoolContext.makeReconciler(spec: spec, platform: platform, store: store, prober: prober,
-                                                    environment: env, logger: logger)
+        let client = AgentClient(httpClient: http, apiKey: Self.key, scheme: "http", logger: logger)
+        let reconciler = try buildPoolRuntime(spec: spec, parts: PoolParts(
+            store: store, platform: platform, prober: client, caller: client, logger: logger, environment: env)).reconciler
         var wall: [Double] = []
         var calls: [Int] = []
         var last: TickResult?
@@ -70,7 +70,7 @@ struct ScaleBench: AsyncParsableCommand {
         }
         try? await http.shutdown()
         await store.close()
-        let idle = last?.plan.counts["idle"] ?? 0
+        let idle = last?.plan.counts[.idle] ?? 0
         let changes = last?.plan.hasChanges ?? true
         print("instances \(instances): tick wall median \(fmt(Round.quantile(wall, 0.5))) ms, min \(fmt(wall.min() ?? 0)) ms, max \(fmt(wall.max() ?? 0)) ms over \(ticks) ticks")
         print("  Railway calls per tick: \(Set(calls).sorted()) (pages of 500 services); idle \(idle); plan changes: \(changes)")

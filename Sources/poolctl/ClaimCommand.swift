@@ -1,7 +1,7 @@
 import ArgumentParser
 import Controller
 import Foundation
-import Observers
+import Model
 
 /// `poolctl claim`: the claim service by hand, against the configured store and platform.
 struct ClaimCommand: AsyncParsableCommand {
@@ -47,7 +47,7 @@ struct ClaimCommand: AsyncParsableCommand {
             Output.error("error: \(error)")
             throw ExitCode(1)
         }
-        let result = await context.claims().claim(ClaimRequest(agentName: agentName, instructions: text, joinUrl: joinUrl),
+        let result = await context.claims.claim(ClaimRequest(agentName: agentName, instructions: text, joinUrl: joinUrl),
                                                   idempotencyKey: idempotencyKey)
         await context.close()
         switch result {

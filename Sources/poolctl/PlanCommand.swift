@@ -1,7 +1,9 @@
 import ArgumentParser
 import Controller
 import Foundation
-import Observers
+import Views
+import Model
+import Planning
 import Spec
 
 struct PlanCommand: AsyncParsableCommand {

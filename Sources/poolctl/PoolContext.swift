@@ -5,22 +5,24 @@ import Foundation
 import LocalPlatform
 import Metrics
 import Logging
-import Observers
+import Model
+import Ports
 import Railway
 import Spec
 import Store
 
 /// Everything a command that touches the live pool needs, built from the spec and the
-/// process environment (DATABASE_URL, POOL_SQLITE_PATH, RAILWAY_*, POOL_API_KEY).
+/// process environment (DATABASE_URL, POOL_SQLITE_PATH, RAILWAY_*, POOL_API_KEY) through
+/// the composition root, `buildPoolRuntime`.
 struct PoolContext {
     let spec: EnvironmentSpec
     let store: any PoolStore
-    let platform: any Platform
-    let reconciler: Reconciler
-    /// Probes and claim calls to instances, over one shared HTTP client.
-    let agents: AgentClient
+    let runtime: PoolRuntime
     let http: HTTPClient
     let logger: Logger
+
+    var reconciler: Reconciler { runtime.reconciler }
+    var claims: ClaimService { runtime.claims }
 
     /// `migrate`: apply the store's migrations first (apply, serve); a read-only plan does not.
     static func make(options: SpecOptions, logger: Logger, migrate: Bool,
@@ -32,11 +34,9 @@ struct PoolContext {
         if migrate { _ = try await store.migrate() }
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let agents = AgentClient(httpClient: http, apiKey: env["POOL_API_KEY"] ?? "", scheme: spec.instanceScheme, logger: logger)
-        let prober = AgentProber(client: agents, timeout: .seconds(spec.settings.probeTimeout))
-        return PoolContext(spec: spec, store: store, platform: platform,
-                           reconciler: makeReconciler(spec: spec, platform: platform, store: store, prober: prober,
-                                                      environment: env, logger: logger),
-                           agents: agents, http: http, logger: logger)
+        let parts = PoolParts(store: store, platform: platform, prober: agents, caller: agents, logger: logger, environment: env)
+        return PoolContext(spec: spec, store: store, runtime: try buildPoolRuntime(spec: spec, parts: parts),
+                           http: http, logger: logger)
     }
 
     /// The selected environment of the spec file, resolved against `env`.
@@ -57,19 +57,6 @@ struct PoolContext {
         if spec.platform == .railway, (env["POOL_API_KEY"] ?? "").isEmpty {
             throw CLIError("POOL_API_KEY is not set: instances are created with it and probed with it (an instance without a key accepts any caller)")
         }
-    }
-
-    /// Observer, executor and reconciler over `platform`; `prober` nil skips status probes.
-    static func makeReconciler(spec: EnvironmentSpec, platform: any Platform, store: any PoolStore, prober: (any StatusProber)?,
-                               environment env: [String: String], logger: Logger,
-                               lease: LeaderLease? = nil) -> Reconciler {
-        let blueprint = Blueprints(spec: spec, environment: env)
-        let observer = Observer(platform: platform, store: store, prober: prober, prefix: spec.prefix,
-                                revision: spec.revision.hex, scheme: spec.instanceScheme)
-        let executor = Executor(platform: platform, store: store, prefix: spec.prefix, revision: spec.revision.hex,
-                                logger: logger, mayAct: { lease?.isLeader ?? true }, replica: lease?.replica,
-                                blueprint: blueprint.make)
-        return Reconciler(spec: spec, observer: observer, executor: executor, logger: logger)
     }
 
     /// The one place the spec's `platform:` becomes a `Platform`, for every command.
@@ -95,31 +82,9 @@ struct PoolContext {
         }
     }
 
-    /// A claim service over this context's store, platform and agent client.
-    func claims(requestTick: @escaping @Sendable () -> Void = {}) -> ClaimService {
-        ClaimService(spec: spec, store: store, caller: agents, platform: platform, logger: logger, requestTick: requestTick)
-    }
-
     func close() async {
         await store.close()
         try? await http.shutdown()
-    }
-}
-
-/// Instance blueprints from the spec: the spec's variables plus the ones every instance
-/// needs (XMTP env, OpenClaw ref, pool key, port).
-struct Blueprints: Sendable {
-    let spec: EnvironmentSpec
-    let environment: [String: String]
-
-    func make(name: String) -> InstanceBlueprint {
-        var variables = spec.variables
-        variables["XMTP_ENV"] = spec.xmtpEnv.rawValue
-        variables["OPENCLAW_GIT_REF"] = spec.openclawRef
-        variables["PORT"] = String(spec.instancePort)
-        if let key = environment["POOL_API_KEY"], !key.isEmpty { variables["POOL_API_KEY"] = key }
-        return InstanceBlueprint(name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
-                                 variables: variables, port: spec.instancePort)
     }
 }
 

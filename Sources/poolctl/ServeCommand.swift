@@ -11,7 +11,7 @@ import ServiceLifecycle
 import Spec
 import Synchronization
 
-/// `poolctl serve`: the HTTP API and the reconcile loop in one process (DESIGN.md section 7).
+/// `poolctl serve`: the HTTP API and the reconcile loop in one process (docs/design.md section 7).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -92,21 +92,12 @@ struct ServeCommand: AsyncParsableCommand {
         let agents = AgentClient(httpClient: httpClient, apiKey: apiKey, scheme: spec.instanceScheme, logger: logger)
         do {
             let (specPath, envName) = (options.spec, options.env)
-            let loop = try ReconcileLoop(
-                spec: spec, logger: logger,
+            let parts = PoolParts(store: store, platform: { spec in try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory) },
+                                  prober: agents, caller: agents, logger: logger, environment: env, lease: lease)
+            let loop = try buildReconcileLoop(
+                spec: spec, parts: parts,
                 loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },
-                onTick: { metrics.record(tick: $0, duration: $1) },
-                leading: { lease.isLeader },
-                makeRuntime: { spec, requestTick in
-                    let platform = try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory)
-                    let prober = AgentProber(client: agents, timeout: .seconds(spec.settings.probeTimeout))
-                    return PoolRuntime(
-                        spec: spec,
-                        reconciler: PoolContext.makeReconciler(spec: spec, platform: platform, store: store, prober: prober,
-                                                               environment: env, logger: logger, lease: lease),
-                        claims: ClaimService(spec: spec, store: store, caller: agents, platform: platform, logger: logger,
-                                             requestTick: requestTick))
-                })
+                onTick: { metrics.record(tick: $0, duration: $1) })
             let app = buildApplication(
                 ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics, lease: lease),
                 configuration: .init(address: .hostname(host, port: port), serverName: "poolctl"),

@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import StandInAgent
 
-/// `poolctl stand-in-agent`: a fake agent instance speaking agent-contract.md, for the
+/// `poolctl stand-in-agent`: a fake agent instance speaking docs/agent-contract.md, for the
 /// local platform and for trying the pool out without OpenClaw. Runs until SIGTERM or SIGINT.
 struct StandInAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

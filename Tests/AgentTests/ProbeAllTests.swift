@@ -1,5 +1,5 @@
 import AgentClient
-import Observers
+import Model
 import StandInAgent
 import Testing
 

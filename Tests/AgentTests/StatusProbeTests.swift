@@ -1,5 +1,6 @@
 import AgentClient
-import Observers
+import Model
+import Planning
 import StandInAgent
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
 
     @Test func oldShapeBound() async throws {
         try await withStandIn { agent, url in
-            let claimed = try await client.createConversation(baseURL: url, body: .sample).get()
+            let claimed = try await client.createConversation(instanceId: "instance-1", baseURL: url, body: .sample).get()
             #expect(await client.probe(baseURL: url)
                 == .status(AgentStatus(usable: true, conversationId: claimed.conversationId, streaming: true)))
             #expect(agent.state.boundConversationId == claimed.conversationId)
@@ -30,7 +31,7 @@ import Testing
 
     @Test func newShapeBoundIsNotClean() async throws {
         try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { _, url in
-            let claimed = try await client.join(baseURL: url, body: .sample).get()
+            let claimed = try await client.join(instanceId: "instance-1", baseURL: url, body: .sample).get()
             #expect(await client.probe(baseURL: url)
                 == .status(AgentStatus(usable: false, conversationId: claimed.conversationId)))
         }
@@ -39,7 +40,7 @@ import Testing
     @Test func newShapeAfterUnacceptedJoinIsDirtyWithoutConversation() async throws {
         try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { agent, url in
             agent.state.setFailure(.waitingForAcceptance, on: .join)
-            _ = await client.join(baseURL: url, body: .sample)
+            _ = await client.join(instanceId: "instance-1", baseURL: url, body: .sample)
             #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: false, conversationId: nil)))
         }
     }

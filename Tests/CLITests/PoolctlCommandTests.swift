@@ -1,4 +1,6 @@
 import Foundation
+import Planning
+import TestSupport
 import Testing
 
 /// The real `poolctl` binary, run as an operator or CI would run it.

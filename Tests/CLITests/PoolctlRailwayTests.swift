@@ -1,7 +1,8 @@
 import Foundation
-import RailwayFake
 import Logging
+import RailwayFake
 import Store
+import TestSupport
 import Testing
 
 /// `poolctl plan`, `apply` and `migrate` as an operator runs them, against a fake Railway.

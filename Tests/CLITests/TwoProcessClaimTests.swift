@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StandInAgent
 import Store
 import Testing
 
@@ -22,12 +23,19 @@ import Testing
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = try PostgresStore(url: url, options: .init(schema: schema, maximumConnections: 4), logger: logger)
         _ = try await store.migrate()
+        // Real stand-in agents behind the instances, holding the key `bench claims` calls with.
+        var agents: [StandInAgent] = []
+        for _ in 0..<50 {
+            let agent = StandInAgent(configuration: .init(apiKey: "bench-key", defaultXMTPEnv: "dev"), logger: logger)
+            try await agent.start()
+            agents.append(agent)
+        }
         let now = Date()
         for k in 0..<50 {
             let id = String(format: "twop%08d", k)
             try await store.recordIntent(instanceId: id, serviceName: "convos-agent-\(id)", revision: "r", at: now)
             try await store.recordStep(instanceId: id, step: .pinned, serviceId: "svc-\(id)")
-            try await store.mark(instanceId: id, serviceId: "svc-\(id)", domain: "agent-\(k).invalid", state: .idle, at: now)
+            try await store.mark(instanceId: id, serviceId: "svc-\(id)", domain: "127.0.0.1:\(agents[k].port!)", state: .idle, at: now)
         }
         await store.close()
 
@@ -35,7 +43,12 @@ import Testing
                     "--claims", "250", "--concurrency", "100", "--instances", "50"]
         async let a = Poolctl.runDetached(args)
         async let b = Poolctl.runDetached(args)
-        let results = try await [a, b]
+        let results: [Poolctl.Result]
+        do { results = try await [a, b] } catch {
+            for agent in agents { await agent.stop() }
+            throw error
+        }
+        for agent in agents { await agent.stop() }
         struct Summary: Decodable { var claimed: [String]; var poolEmpty: Int; var failed: Int }
         var claimed: [String] = []
         var empty = 0

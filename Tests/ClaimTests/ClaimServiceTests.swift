@@ -1,11 +1,13 @@
 import AgentClient
 import AsyncHTTPClient
+@testable import Controller
 import Foundation
-import Observers
+import Model
+import Planning
 import StandInAgent
 import Store
+import TestSupport
 import Testing
-@testable import Controller
 
 /// Claims against stand-in agents over real HTTP on loopback, with a real store.
 @Suite struct ClaimServiceTests {
@@ -19,12 +21,12 @@ import Testing
         let port = try await agent.start()
         if let failure { agent.state.setFailure(failure, on: endpoint) }
         do {
-            try await Backend.sqlite.withStore { store, _ in
+            try await StoreBackend.sqlite.withStore { store in
                 _ = try await ClaimFixtures.seedIdle(store, count: 1, domains: ["127.0.0.1:\(port)"])
                 let ticks = TickCounter()
                 let service = ClaimService(spec: try ClaimFixtures.spec(), store: store,
                                            caller: AgentClient(httpClient: Self.http, apiKey: Self.key, scheme: "http", logger: quiet),
-                                           platform: RecordingPlatform(), logger: quiet, requestTick: { ticks.hit() })
+                                           logger: quiet, requestTick: { ticks.hit() })
                 try await body(service, agent, store, ticks)
             }
         } catch {
@@ -156,13 +158,12 @@ import Testing
     }
 
     @Test func aTakeTheStoreAnsweredTooLateIsNeverCalled() async throws {
-        try await Backend.sqlite.withStore { store, _ in
+        try await StoreBackend.sqlite.withStore { store in
             _ = try await ClaimFixtures.seedIdle(store, count: 1, domains: ["127.0.0.1:1"])
             let caller = CountingCaller()
             // The clock reads 11 s later after the take than before it.
             let reads = TickCounter()
-            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: caller,
-                                       platform: RecordingPlatform(), logger: quiet,
+            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: caller, logger: quiet,
                                        clock: { reads.hit(); return ClaimFixtures.now.addingTimeInterval(reads.count > 1 ? 11 : 0) })
             guard case .unavailable(let message) = await service.claim(request) else { Issue.record("expected unavailable"); return }
             #expect(message.contains("too slow"))
@@ -173,38 +174,38 @@ import Testing
     }
 
     @Test func killAndDismiss() async throws {
-        try await Backend.sqlite.withStore { store, _ in
+        try await StoreBackend.sqlite.withStore { store in
             _ = try await ClaimFixtures.seedIdle(store, count: 2, domains: ["127.0.0.1:1"])
             let platform = RecordingPlatform()
-            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: CountingCaller(),
-                                       platform: platform, logger: quiet)
+            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: CountingCaller(), logger: quiet)
+            let operators = PoolOperator(store: store, platform: platform, logger: quiet)
             guard case .claimed(let a) = await service.claim(request) else { Issue.record("not claimed"); return }
-            await #expect(throws: ClaimService.OperatorError.self) { try await service.dismiss(instanceId: a.instanceId) }
-            try await service.kill(instanceId: a.instanceId)
+            await #expect(throws: PoolOperator.OperatorError.self) { try await operators.dismiss(instanceId: a.instanceId) }
+            try await operators.kill(instanceId: a.instanceId)
             #expect(platform.deletes == ["svc-\(a.instanceId)"])
             #expect(try await store.instance(id: a.instanceId) == nil)
             // An idle one cannot be killed, a crashed one can be dismissed.
             let idle = try #require(try await store.instances().first)
-            await #expect(throws: ClaimService.OperatorError.self) { try await service.kill(instanceId: idle.instanceId) }
+            await #expect(throws: PoolOperator.OperatorError.self) { try await operators.kill(instanceId: idle.instanceId) }
             try await store.mark(instanceId: idle.instanceId, serviceId: nil, state: .crashed, at: ClaimFixtures.now)
-            try await service.dismiss(instanceId: idle.instanceId)
+            try await operators.dismiss(instanceId: idle.instanceId)
             #expect(platform.deletes.count == 2)
-            await #expect(throws: ClaimService.OperatorError.self) { try await service.kill(instanceId: "nope") }
+            await #expect(throws: PoolOperator.OperatorError.self) { try await operators.kill(instanceId: "nope") }
         }
     }
 }
 
 /// The store's atomic take under load: 500 claims, 50 idle instances.
 @Suite struct ConcurrentClaimTests {
-    @Test(arguments: Backend.underTest)
-    func fiveHundredClaimsFiftyIdle(backend: Backend) async throws {
-        try await backend.withStore { store, _ in
+    @Test(arguments: StoreBackend.underTest)
+    func fiveHundredClaimsFiftyIdle(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let domains = (0..<50).map { "10.0.0.\($0):8080" }
             _ = try await ClaimFixtures.seedIdle(store, count: 50, domains: domains)
             let caller = CountingCaller()
             caller.latency = .milliseconds(5)
             let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: caller,
-                                       platform: RecordingPlatform(), logger: quiet)
+                                       logger: quiet)
             let results = await withTaskGroup(of: ClaimResult.self) { group in
                 for k in 0..<500 {
                     group.addTask { await service.claim(ClaimRequest(agentName: "agent \(k)", instructions: "i")) }

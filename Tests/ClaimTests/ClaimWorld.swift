@@ -1,47 +1,12 @@
+@testable import Controller
 import Foundation
 import Logging
-import Observers
+import Model
+import Ports
 import Spec
 import Store
 import Testing
-@testable import Controller
 
-let quiet = Logger(label: "claim-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-
-/// Which store a claim test runs on: SQLite always, Postgres under scripts/with-postgres.
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-
-    static let underTest: [Backend] = {
-        let env = ProcessInfo.processInfo.environment
-        let pg = !(env["TEST_DATABASE_URL"] ?? "").isEmpty || env["REQUIRE_POSTGRES"] == "1"
-        return pg ? [.sqlite, .postgres] : [.sqlite]
-    }()
-
-    /// A fresh migrated store (new SQLite file or new Postgres schema) for `body`.
-    func withStore(_ body: (any PoolStore, _ location: String) async throws -> Void) async throws {
-        let location = self == .sqlite
-            ? FileManager.default.temporaryDirectory.appendingPathComponent("claims-\(UUID().uuidString).sqlite").path
-            : "claims_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let store = try open(location)
-        _ = try await store.migrate()
-        do { try await body(store, location) } catch { await store.close(); throw error }
-        await store.close()
-    }
-
-    func open(_ location: String) throws -> any PoolStore {
-        switch self {
-        case .sqlite: return try SQLiteStore(path: location, logger: quiet)
-        case .postgres:
-            guard let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty else {
-                Issue.record("TEST_DATABASE_URL is not set but REQUIRE_POSTGRES=1: run under scripts/with-postgres")
-                throw CancellationError()
-            }
-            return try PostgresStore(url: url, options: .init(schema: location, maximumConnections: 20), logger: quiet)
-        }
-    }
-}
 
 enum ClaimFixtures {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -81,16 +46,19 @@ final class CountingCaller: ClaimCaller, @unchecked Sendable {
 
     var callsPerInstance: [String: Int] { lock.withLock { calls } }
 
-    func createConversation(baseURL: String, agentName: String, env: String, instructions: String,
-                            timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
+    func createConversation(instanceId: String, baseURL: String, agentName: String, env: String, instructions: String,
+                            timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
         lock.withLock { calls[baseURL, default: 0] += 1 }
         if latency > .zero { try? await Task.sleep(for: latency) }
-        return .success(ConversationBinding(conversationId: "conv-\(baseURL.hashValue)", inviteUrl: "https://dev.convos.org/v2?i=x"))
+        return .success(ClaimedConversation(instanceId: instanceId, conversationId: "conv-\(baseURL.hashValue)",
+                                            inviteUrl: "https://dev.convos.org/v2?i=x", joined: false))
     }
 
-    func join(baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
-              timeout: Duration) async -> Result<ConversationBinding, ClaimCallFailure> {
-        await createConversation(baseURL: baseURL, agentName: agentName, env: env, instructions: instructions, timeout: timeout)
+    func join(instanceId: String, baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
+              timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+        let created = await createConversation(instanceId: instanceId, baseURL: baseURL, agentName: agentName, env: env,
+                                               instructions: instructions, timeout: timeout)
+        return created.map { ClaimedConversation(instanceId: instanceId, conversationId: $0.conversationId, inviteUrl: inviteUrl, joined: true) }
     }
 }
 

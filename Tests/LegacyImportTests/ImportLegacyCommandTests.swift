@@ -1,4 +1,5 @@
 import Foundation
+import Planning
 import Testing
 
 /// `poolctl import-legacy` as an operator runs it: the real binary, the legacy table in the

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Store
+import TestSupport
 import Testing
 
 /// The Postgres of `scripts/with-postgres`: the legacy database (a fresh schema holding

@@ -1,6 +1,7 @@
 import Foundation
-import Observers
+import Planning
 import Store
+import TestSupport
 import Testing
 
 /// `poolctl import-legacy`'s logic against the real Postgres of scripts/with-postgres:

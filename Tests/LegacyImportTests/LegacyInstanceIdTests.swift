@@ -1,5 +1,6 @@
 import Controller
 import Foundation
+import Planning
 import Store
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LocalPlatform
-import Observers
+import Ports
+import TestSupport
 import Testing
 
 /// The create sequence takes a service through Railway's statuses by the clock, then

@@ -1,6 +1,6 @@
 import Foundation
 @testable import LocalPlatform
-import Observers
+import TestSupport
 import Testing
 
 /// Delete and rename are idempotent, as on Railway: an unknown id is success.

@@ -1,6 +1,6 @@
 import Foundation
 @testable import LocalPlatform
-import Observers
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,9 +1,10 @@
 import Foundation
+import FoundationNetworking
 @testable import LocalPlatform
-import Observers
+import Model
+import Ports
 import Testing
 #if canImport(FoundationNetworking)
-import FoundationNetworking
 #endif
 
 /// A clock the tests move by hand, so build phases pass without waiting for them.
@@ -111,16 +112,6 @@ func statusAnswer(domain: String, key: String?) async -> (code: Int, contentType
     guard let (_, response) = try? await URLSession.shared.data(for: request),
           let http = response as? HTTPURLResponse else { return nil }
     return (http.statusCode, http.value(forHTTPHeaderField: "Content-Type"))
-}
-
-/// Polls `condition` until it holds or `limit` passes; returns whether it held.
-func eventually(within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return try await condition()
 }
 
 /// The command line of a process, as anyone on the machine sees it with `ps`.

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import QRCode
+import TestSupport
+import Testing
 
 /// SVG → PNG (rsvg-convert) → text (zbarimg): an independent reader must get back the exact
 /// input. This is the test that says a phone can scan the dashboard's code.

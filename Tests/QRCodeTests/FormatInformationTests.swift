@@ -1,5 +1,5 @@
-import Testing
 @testable import QRCode
+import Testing
 
 struct FormatInformationTests {
     /// The 32 format strings of ISO/IEC 18004 annex C (also Thonky's format information table),

@@ -1,5 +1,5 @@
-import Testing
 @testable import QRCode
+import Testing
 
 struct MaskingTests {
     /// The top-left 6x6 modules of each mask pattern, as drawn in ISO/IEC 18004 figure 21

@@ -1,5 +1,5 @@
-import Testing
 @testable import QRCode
+import Testing
 
 struct ReedSolomonTests {
     /// "HELLO WORLD" as version 1-M in alphanumeric mode: the worked example of Thonky's QR Code

@@ -1,10 +1,11 @@
 import Foundation
+import FoundationXML
+@testable import QRCode
+import TestSupport
+import Testing
 // XMLParser lives in its own module outside Apple platforms.
 #if canImport(FoundationXML)
-import FoundationXML
 #endif
-import Testing
-@testable import QRCode
 
 struct SVGRenderingTests {
     @Test func standaloneDocumentWithBackgroundAndOnePath() throws {

@@ -1,5 +1,5 @@
-import Testing
 @testable import QRCode
+import Testing
 
 struct VersionChoiceTests {
     /// Version 1-M holds 16 data codewords: 4 mode bits + 8 count bits + 14 bytes = 124 bits

@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Ports
 import Railway
 import RailwayFake
 import Testing

@@ -37,11 +37,12 @@ import Testing
         let token = FakeRailwayHarness.accountToken
         let faults: [FakeFault] = [
             .rateLimited(retryAfterSeconds: 1), .serverError(status: 500), .htmlPage,
-            .graphQLError(message: "token \(token) is not allowed here"), .latency(.seconds(1)),
+            .graphQLError(message: "token \(token) is not allowed here"), .latency(.seconds(3)),
         ]
         var descriptions: [String] = []
         try await FakeRailwayHarness.with { harness throws in
-            let platform = harness.platform(harness.client(timeout: .milliseconds(200)))
+            // Short of the latency fault, long enough for the others on a loaded machine.
+            let platform = harness.platform(harness.client(timeout: .seconds(1)))
             for fault in faults {
                 await harness.fake.inject(fault)
                 do {

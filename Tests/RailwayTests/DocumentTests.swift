@@ -1,5 +1,6 @@
 import Railway
 import RailwayFake
+import TestSupport
 import Testing
 
 @Suite struct DocumentTests {

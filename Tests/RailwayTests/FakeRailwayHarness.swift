@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Observers
+import Ports
 import Railway
 import RailwayFake
 

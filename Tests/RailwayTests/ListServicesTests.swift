@@ -1,5 +1,4 @@
 import Foundation
-import Observers
 @testable import Railway
 import RailwayFake
 import Testing

@@ -1,7 +1,9 @@
 import Controller
 import Foundation
-import Observers
+import Model
+import Ports
 import Store
+import TestSupport
 import Testing
 
 /// Claims left in flight by a process that stopped: once past the call's hard timeout, the
@@ -11,7 +13,7 @@ import Testing
     /// Answers by the instance's domain; ready and unbound for any other.
     struct ByDomain: StatusProber {
         let answers: [String: ProbeResult]
-        func probeAll(_ targets: [(id: String, baseURL: String)]) async -> [String: ProbeResult] {
+        func probeAll(_ targets: [(id: String, baseURL: String)], timeout: Duration) async -> [String: ProbeResult] {
             Dictionary(uniqueKeysWithValues: targets.map { t in
                 (t.id, answers.first { t.baseURL.hasSuffix("://" + $0.key) }?.value ?? .status(AgentStatus(usable: true, conversationId: nil)))
             })

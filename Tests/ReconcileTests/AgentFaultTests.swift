@@ -1,15 +1,16 @@
 import AgentClient
 import AsyncHTTPClient
+@testable import Controller
 import Foundation
 import Logging
-import Observers
+import Planning
 import Railway
 import RailwayFake
 import Spec
 import StandInAgent
 import Store
+import TestSupport
 import Testing
-@testable import Controller
 
 /// A fake Railway whose services' domains are real stand-in agents on loopback, probed by
 /// the real agent client through the reconciler, with a real store and the test clock.
@@ -29,7 +30,7 @@ struct AgentWorld {
     var spec: EnvironmentSpec { world.spec }
     var fake: RailwayFake { world.fake }
     var store: any PoolStore { world.store }
-    var prober: AgentProber { AgentProber(client: client, timeout: Self.probeTimeout) }
+    var prober: AgentClient { client }
 
     static func spec(minIdle: Int, maxTotal: Int, pacing: Int = 2) throws -> EnvironmentSpec {
         let yaml = """
@@ -83,8 +84,7 @@ struct AgentWorld {
 
     var claims: ClaimService {
         let clock = world.clock
-        return ClaimService(spec: spec, store: store, caller: client, platform: RailwayPlatform(client: world.client()),
-                            logger: quiet, clock: { clock.now })
+        return ClaimService(spec: spec, store: store, caller: client, logger: quiet, clock: { clock.now })
     }
 
     func claim(_ agentName: String) async -> ClaimResult {
@@ -118,9 +118,7 @@ struct AgentWorld {
 
     /// What the planner derived for each instance in that tick's observation.
     func classified(_ t: TickResult) -> [String: ClassifiedInstance] {
-        let desired = DesiredState(spec: spec, newInstanceIds: [])
-        let owned = Classifier.classify(t.observed, desired: desired, now: world.clock.now).owned
-        return Dictionary(owned.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(t.classification.owned.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     func serviceExists(_ id: String) async -> Bool { await fake.service(id: id) != nil }
@@ -130,7 +128,7 @@ struct AgentWorld {
     }
 }
 
-/// Agents misbehaving (agent-contract.md sections 1, 2 and 7; DESIGN.md section 3): real
+/// Agents misbehaving (docs/agent-contract.md sections 1, 2 and 7; docs/design.md section 3): real
 /// stand-ins probed through the reconciler; every tick checked by `TickChecker`.
 @Suite struct AgentFaultTests {
     /// 401: a configuration fault. Marked misconfigured and said so (event, reason),
@@ -156,7 +154,7 @@ struct AgentWorld {
                 let t = await check.tick(r, "401")
                 let i = a.classified(t)[bad]
                 #expect(i?.state == .misconfigured && i?.why.contains("401") == true, "\(i?.state.rawValue ?? "gone"): \(i?.why ?? "")")
-                #expect((t.plan.counts["misconfigured"] ?? 0) == 1)
+                #expect((t.plan.counts[.misconfigured]) == 1)
                 #expect(await a.serviceExists(badService), "the misconfigured instance's service was deleted")
                 #expect(try await a.store.instance(id: bad)?.marked == .misconfigured)
                 await a.world.advance(AgentWorld.step)
@@ -252,7 +250,7 @@ struct AgentWorld {
                 #expect(await a.serviceExists(foundService), "tick \(n): the adopted instance's service was deleted")
                 #expect(!t.plan.actions.contains { $0.instanceId == found && $0.kind != .mark }, "tick \(n): \(t.plan.actions.map(\.reason))")
                 if n >= 7 {  // the adopted one and two claimed ones: maxTotal, and no idle left
-                    #expect(t.plan.counts["idle"] == 0 && t.plan.notes.contains { $0.contains("maxTotal 3 reached") }, "\(t.plan.notes)")
+                    #expect(t.plan.counts[.idle] == 0 && t.plan.notes.contains { $0.contains("maxTotal 3 reached") }, "\(t.plan.notes)")
                 }
                 if n == 3 || n == 6, case .claimed(let answer) = await a.claim("Agent \(n)") { handedOut.append(answer.instanceId) }
             }

@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import Store
 import Synchronization
+import TestSupport
 import Testing
 
 /// Replicas sharing a store: one leads, a lost lease stops the executor, a release or an
@@ -53,12 +54,15 @@ import Testing
 
     @Test func anUnrenewedLeaseStopsActingBeforeItExpiresAndIsTakenOver() async throws {
         try await withSharedStore { storeA, storeB in
-            let a = LeaderLease(configuration: .init(replica: "a", duration: 1), store: storeA, logger: quiet)
-            let b = LeaderLease(configuration: .init(replica: "b", duration: 1), store: storeB, logger: quiet)
+            // Three seconds: long enough that a loaded machine does not let b's fresh lease
+            // expire between b taking it and a's last attempt below.
+            let duration: TimeInterval = 3
+            let a = LeaderLease(configuration: .init(replica: "a", duration: duration), store: storeA, logger: quiet)
+            let b = LeaderLease(configuration: .init(replica: "b", duration: duration), store: storeB, logger: quiet)
             #expect(await a.attempt())
-            // a stops renewing (paused, cut off). It stops acting a margin before the
-            // store's expiry, by its own clock...
-            try await Task.sleep(for: .milliseconds(850))
+            // a stops renewing (paused, cut off). It stops acting a margin (a fifth) before
+            // the store's expiry, by its own clock...
+            try await Task.sleep(for: .milliseconds(Int(duration * 850)))
             #expect(!a.isLeader)
             // ...and b takes over once the store's lease has expired, not before.
             var tookOver = false
@@ -85,7 +89,9 @@ import Testing
 
     @Test func aReplicaThatLostTheLeaseAppliesNothing() async throws {
         try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2, maxTotal: 4)) { world in
-            let reconciler = world.reconciler(mayAct: { false })
+            // A lease this replica never took: it does not lead.
+            let lost = LeaderLease(configuration: .init(replica: "lost"), store: world.store, logger: quiet)
+            let reconciler = world.reconciler(lease: lost)
             let tick = await reconciler.tick()
             #expect(tick.plan.actions.contains { $0.kind == .create })
             #expect(tick.results.allSatisfy { $0.outcome == .refused("this replica no longer holds the leader lease") })

@@ -1,11 +1,12 @@
+@testable import Controller
 import Foundation
-import Observers
+import Ports
 import Railway
 import RailwayFake
 import Spec
 import Store
+import TestSupport
 import Testing
-@testable import Controller
 
 /// Ticks a reconciler and checks, after every tick, the invariants that must hold whatever
 /// Railway or the agents do: nothing is created, deleted or renamed on a blind (failed or
@@ -96,7 +97,7 @@ final class TickChecker: @unchecked Sendable {
                   sourceLocation: SourceLocation = #_sourceLocation) async -> Int? {
         for n in 1...limit {
             let t = await tick(r, "converging", sourceLocation: sourceLocation)
-            if t.observed.complete, !t.plan.hasChanges, t.plan.counts["idle"] == idle { return n }
+            if t.observed.complete, !t.plan.hasChanges, t.plan.counts[.idle] == idle { return n }
             await world.advance(step)
         }
         return nil
@@ -125,7 +126,7 @@ final class TickChecker: @unchecked Sendable {
     }
 }
 
-/// Railway misbehaving (DESIGN.md sections 1 and 8): 5xx, 429 storms, `errors` in a 200,
+/// Railway misbehaving (docs/design.md sections 1 and 8): 5xx, 429 storms, `errors` in a 200,
 /// HTML pages, latency past the request timeout, an empty listing while services exist.
 /// Every tick is checked by `TickChecker`; after the faults stop the pool converges clean.
 @Suite struct RailwayFaultTests {

@@ -1,10 +1,12 @@
+@testable import Controller
 import Foundation
-import Observers
+import Model
+import Ports
 import Railway
 import RailwayFake
 import Store
+import TestSupport
 import Testing
-@testable import Controller
 
 /// Full ticks against the fake Railway with the real client, executor and a SQLite store.
 @Suite struct ReconcileTests {
@@ -215,8 +217,8 @@ import Testing
             var done = false
             for _ in 0..<12 where !done {
                 let t = await rolled.tick()
-                #expect((t.plan.counts["idle"] ?? 0) >= 2 || t.plan.counts["idle"] == nil, "idle dipped: \(t.plan.counts)")
-                done = !t.plan.hasChanges && t.plan.counts["outdated"] == 0 && t.plan.counts["idle"] == 2
+                #expect(t.plan.counts[.idle] >= 2, "idle dipped: \(t.plan.counts)")
+                done = !t.plan.hasChanges && t.plan.counts.outdated == 0 && t.plan.counts[.idle] == 2
                 await w.advance(.seconds(90))
             }
             #expect(done, "the rollout finished")
@@ -274,7 +276,8 @@ import Testing
             // instances after the observation, before the delete.
             let lowered = try ReconcileWorld.spec(minIdle: 1)
             let r = w.reconciler(spec: lowered)
-            let (observed, plan) = await r.plan()
+            let observation = await r.observeOnly()
+            let (observed, plan) = (observation.observed, observation.plan)
             #expect(plan.actions.filter { $0.kind == .delete }.count == 1)
             for _ in 0..<2 { _ = try await w.store.beginClaim(agentName: "late", idempotencyKey: nil, at: w.clock.now) }
             // A saved plan is refused outright (the world moved); the executor itself must
@@ -282,7 +285,7 @@ import Testing
             await #expect(throws: SavedPlan.Rejection.self) {
                 try await r.apply(saved: SavedPlan(plan: plan, observed: observed, savedAt: w.clock.now))
             }
-            let results = await r.executor.apply(plan, observed: observed)
+            let results = await r.executor.apply(plan, classification: observation.classification)
             #expect(results.contains { if case .refused = $0.outcome { true } else { false } })
             #expect(await w.poolServices().count == 2, "the claimed instance's service survives")
             #expect(await w.fake.calls(of: "ServiceDelete") == 0)
@@ -307,7 +310,7 @@ import Testing
 
 /// Every instance reports a conversation the pool never handed out.
 struct ReportsConversation: StatusProber {
-    func probeAll(_ targets: [(id: String, baseURL: String)]) async -> [String: ProbeResult] {
+    func probeAll(_ targets: [(id: String, baseURL: String)], timeout: Duration) async -> [String: ProbeResult] {
         Dictionary(uniqueKeysWithValues: targets.map { ($0.id, .status(AgentStatus(usable: true, conversationId: "someone"))) })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import Spec
+import TestSupport
+import Testing
 
 /// Tests/SpecTests/BrokenSpecs: broken pool.yaml files, one mistake each. The first line of
 /// every file says where and how the loader must reject it:

@@ -1,5 +1,5 @@
-import Testing
 @testable import Spec
+import Testing
 
 @Suite struct RevisionTests {
     let base = (repo: "acme/agents", branch: "main", root: "agent", ref: "main", xmtp: "dev")

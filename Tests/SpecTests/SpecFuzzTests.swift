@@ -1,20 +1,11 @@
 import Foundation
-import Testing
+import Planning
 @testable import Spec
+import Testing
 
-/// SplitMix64, as in Sources/Controller/SeededIds.swift (this target imports only Spec): a
-/// tiny deterministic generator, so every mutant is reproducible from the run's seed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Draws for the mutator from the planner's seeded generator, so every mutant is
+/// reproducible from the run's seed.
+private extension SplitMix64 {
     /// 0 ..< n (n > 0).
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import Spec
+import Testing
 
 /// Loader fixes found while building the broken-spec corpus (Tests/SpecTests/BrokenSpecs).
 @Suite struct SpecRobustnessTests {

@@ -1,5 +1,5 @@
-import Testing
 @testable import Spec
+import Testing
 
 /// Helpers: load text, expect success or the exact diagnostics.
 func load(_ yaml: String, env: String? = "dev", vars: [String: String] = [:]) throws(SpecError) -> LoadedSpec {

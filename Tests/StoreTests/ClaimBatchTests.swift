@@ -1,6 +1,6 @@
 import Foundation
-import Observers
 @testable import Store
+import TestSupport
 import Testing
 
 /// Claims that arrive together share a transaction (group commit): each must still get

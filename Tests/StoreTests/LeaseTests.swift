@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import TestSupport
 import Testing
 
 /// The leader lease in the store: one holder at a time, renewals keep it, expiry and

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Store
+import TestSupport
 import Testing
 
 /// The database password must never reach an error message (they end up in logs and API
@@ -11,7 +12,7 @@ import Testing
     @Test func unreachableServerErrorHidesThePassword() async throws {
         // Port 1 on loopback: nothing listens there, so the connection is refused.
         let url = "postgres://pool:\(password)@127.0.0.1:1/pool"
-        let store = try PostgresStore(url: url, options: .init(operationTimeout: .seconds(2)), logger: testLogger)
+        let store = try PostgresStore(url: url, options: .init(operationTimeout: .seconds(2)), logger: StoreBackend.logger)
         let error = await #expect(throws: StoreError.self) { try await store.migrate() }
         await store.close()
         let text = String(describing: try #require(error))
@@ -22,7 +23,7 @@ import Testing
 
     @Test func invalidURLErrorHidesThePassword() throws {
         let error = #expect(throws: StoreError.self) {
-            try PostgresStore(url: "postgres://pool:\(password)@db.internal:5432/pool?sslmode=maybe", logger: testLogger)
+            try PostgresStore(url: "postgres://pool:\(password)@db.internal:5432/pool?sslmode=maybe", logger: StoreBackend.logger)
         }
         let text = String(describing: try #require(error))
         #expect(!text.contains(password))
@@ -31,7 +32,7 @@ import Testing
 
     @Test func unsupportedSchemeErrorHidesThePassword() throws {
         let error = #expect(throws: StoreError.self) {
-            try makeStore(databaseURL: "mysql://pool:\(password)@db.internal/pool", sqlitePath: "unused", logger: testLogger)
+            try makeStore(databaseURL: "mysql://pool:\(password)@db.internal/pool", sqlitePath: "unused", logger: StoreBackend.logger)
         }
         let text = String(describing: try #require(error))
         #expect(!text.contains(password))
@@ -42,11 +43,11 @@ import Testing
 @Suite struct MakeStoreTests {
     @Test func choosesTheDatabaseFromTheURL() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("make-store-\(UUID()).sqlite").path
-        let sqlite = try makeStore(databaseURL: nil, sqlitePath: path, logger: testLogger)
+        let sqlite = try makeStore(databaseURL: nil, sqlitePath: path, logger: StoreBackend.logger)
         #expect(sqlite is SQLiteStore)
         await sqlite.close()
         for scheme in ["postgres", "postgresql"] {
-            let postgres = try makeStore(databaseURL: "\(scheme)://u:p@127.0.0.1:5432/db", sqlitePath: path, logger: testLogger)
+            let postgres = try makeStore(databaseURL: "\(scheme)://u:p@127.0.0.1:5432/db", sqlitePath: path, logger: StoreBackend.logger)
             #expect(postgres is PostgresStore)
             await postgres.close()
         }

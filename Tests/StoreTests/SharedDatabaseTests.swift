@@ -1,6 +1,6 @@
 import Foundation
-import Observers
 import Store
+import TestSupport
 import Testing
 
 /// Several stores on one database, as several processes (SQLite) or replicas (Postgres).

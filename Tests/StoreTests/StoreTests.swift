@@ -1,6 +1,7 @@
 import Foundation
-import Observers
+import Model
 import Store
+import TestSupport
 import Testing
 
 /// The same cases against SQLite and Postgres.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Ports
 import Spec
 
 /// The body of `POST /api/pool/claim`, validated before anything is touched.
@@ -86,17 +87,9 @@ public struct ClaimRequest: Codable, Sendable, Equatable {
     }
 }
 
-/// The answer of a successful claim, as the API returns it.
-public struct ClaimAnswer: Codable, Sendable, Equatable {
-    public var inviteUrl: String?
-    public var conversationId: String
-    public var instanceId: String
-    public var joined: Bool
-}
-
 /// How a claim ended.
 public enum ClaimResult: Sendable, Equatable {
-    case claimed(ClaimAnswer)
+    case claimed(ClaimedConversation)
     /// No idle instance: try again later (the pool is being refilled).
     case poolEmpty
     case invalid(ClaimRequest.Invalid)

@@ -1,29 +1,27 @@
-import Crypto
 import Foundation
 import Logging
-import Observers
+import Model
+import Ports
 import Spec
 import Store
 
-/// Hands an idle instance to an agent (DESIGN.md section 5). The store's atomic take
+/// Hands an idle instance to an agent (docs/design.md section 5). The store's atomic take
 /// guarantees one claim per instance across processes; the instance call is never retried.
 public struct ClaimService: Sendable {
     public var spec: EnvironmentSpec
     public var store: any PoolStore
     public var caller: any ClaimCaller
-    public var platform: any Platform
     public var logger: Logger
     public var clock: @Sendable () -> Date
     /// Asks for a reconcile tick (rename, backfill); coalesced by the loop.
     public var requestTick: @Sendable () -> Void
 
-    public init(spec: EnvironmentSpec, store: any PoolStore, caller: any ClaimCaller, platform: any Platform,
+    public init(spec: EnvironmentSpec, store: any PoolStore, caller: any ClaimCaller,
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 requestTick: @escaping @Sendable () -> Void = {}) {
         self.spec = spec
         self.store = store
         self.caller = caller
-        self.platform = platform
         self.logger = logger
         self.clock = clock
         self.requestTick = requestTick
@@ -50,7 +48,7 @@ public struct ClaimService: Sendable {
         case .inProgress: return .inProgress
         case .keyReused: return .keyReused
         case .replay(.claimed(let id, let conversation, let invite, let joined)):
-            return .claimed(ClaimAnswer(inviteUrl: invite, conversationId: conversation, instanceId: id, joined: joined))
+            return .claimed(ClaimedConversation(instanceId: id, conversationId: conversation, inviteUrl: invite, joined: joined))
         case .replay(.failed(let id, let message)):
             return .failed(instanceId: id, message: message)
         case .took(let record):
@@ -84,104 +82,58 @@ public struct ClaimService: Sendable {
     func call(_ record: InstanceRecord, request: ClaimRequest, agentName: String) async -> ClaimResult {
         let id = record.instanceId
         guard let domain = record.domain else {
-            return await finish(id, .failure(ClaimCallFailure(message: "the pool has no address for instance \(id)", configurationFault: true)),
-                                request: request, agentName: agentName)
+            return await finish(id, .failure(.configurationFault("the pool has no address for instance \(id)")), agentName: agentName)
         }
         let baseURL = "\(spec.instanceScheme)://\(domain)"
         let env = spec.xmtpEnv.rawValue
-        let outcome: Result<ConversationBinding, ClaimCallFailure>
+        let outcome: Result<ClaimedConversation, ClaimCallFailure>
         if let joinUrl = request.joinUrl {
-            outcome = await caller.join(baseURL: baseURL, inviteUrl: joinUrl, agentName: agentName, env: env,
+            outcome = await caller.join(instanceId: id, baseURL: baseURL, inviteUrl: joinUrl, agentName: agentName, env: env,
                                         instructions: request.instructions, timeout: .seconds(spec.settings.claimJoinTimeout))
         } else {
-            outcome = await caller.createConversation(baseURL: baseURL, agentName: agentName, env: env,
+            outcome = await caller.createConversation(instanceId: id, baseURL: baseURL, agentName: agentName, env: env,
                                                       instructions: request.instructions,
                                                       timeout: .seconds(spec.settings.claimCreateTimeout))
         }
-        return await finish(id, outcome, request: request, agentName: agentName)
+        return await finish(id, outcome, agentName: agentName)
     }
 
-    func finish(_ id: String, _ outcome: Result<ConversationBinding, ClaimCallFailure>, request: ClaimRequest,
-                agentName agent: String) async -> ClaimResult {
+    func finish(_ id: String, _ outcome: Result<ClaimedConversation, ClaimCallFailure>, agentName agent: String) async -> ClaimResult {
         defer { requestTick() }
         switch outcome {
-        case .success(let binding):
+        case .success(let claimed):
             do {
-                try await store.completeClaim(instanceId: id, conversationId: binding.conversationId,
-                                              inviteUrl: binding.inviteUrl, joined: request.joinUrl != nil, at: clock())
+                try await store.completeClaim(instanceId: id, conversationId: claimed.conversationId,
+                                              inviteUrl: claimed.inviteUrl, joined: claimed.joined, at: clock())
             } catch {
                 // The instance is this agent's now, recorded or not: answer it. The record
                 // stays "claiming", which nothing deletes; the operator finds it in the log.
-                logger.critical("claim of \(id) for \"\(agent)\" succeeded on the instance but could not be recorded: \(error); conversation \(binding.conversationId), invite \(binding.inviteUrl ?? "none")")
+                logger.critical("claim of \(id) for \"\(agent)\" succeeded on the instance but could not be recorded: \(error); conversation \(claimed.conversationId), invite \(claimed.inviteUrl ?? "none")")
             }
             logger.info("claimed \(id) for \"\(agent)\"")
-            return .claimed(ClaimAnswer(inviteUrl: binding.inviteUrl, conversationId: binding.conversationId,
-                                        instanceId: id, joined: request.joinUrl != nil))
+            return .claimed(claimed)
         case .failure(let failure):
             // The store records the claim's audit event in the same transaction.
+            let what: String
             do {
-                if failure.alreadyBound {
+                switch failure {
+                case .alreadyBound(let message):
                     // Someone's conversation may be live on it: keep it, never hand it out.
-                    try await store.claimFoundBound(instanceId: id, reason: failure.message, at: clock())
-                } else if failure.configurationFault {
+                    what = "kept as adopted (already bound)"
+                    try await store.claimFoundBound(instanceId: id, reason: message, at: clock())
+                case .configurationFault(let message):
                     // Not dirty: nothing was written on it. Marked misconfigured, not retired.
-                    try await store.releaseClaim(instanceId: id, reason: failure.message, at: clock())
-                } else {
-                    try await store.failClaim(instanceId: id, reason: failure.message, at: clock())
+                    what = "released (configuration fault)"
+                    try await store.releaseClaim(instanceId: id, reason: message, at: clock())
+                case .failed(let message):
+                    what = "retired"
+                    try await store.failClaim(instanceId: id, reason: message, at: clock())
                 }
             } catch {
                 logger.error("claim of \(id) failed (\(failure.message)) and could not be recorded: \(error)")
             }
-            let what = failure.alreadyBound ? "kept as adopted (already bound)"
-                : failure.configurationFault ? "released (configuration fault)" : "retired"
             logger.warning("claim of \(id) for \"\(agent)\" failed: \(failure.message); \(what)")
             return .failed(instanceId: id, message: failure.message)
-        }
-    }
-
-    // MARK: - Operator actions
-
-    public enum OperatorError: Error, Equatable, CustomStringConvertible {
-        case notFound(String)
-        case wrongState(String)
-        public var description: String {
-            switch self {
-            case .notFound(let m), .wrongState(let m): m
-            }
-        }
-    }
-
-    /// Kill: delete a claimed (or adopted) instance's service and close its record.
-    public func kill(instanceId: String) async throws {
-        guard let r = try await store.instance(id: instanceId) else { throw OperatorError.notFound("no instance \(instanceId)") }
-        // A claim left "claiming" by a crash can be killed too: nothing else clears it.
-        guard r.claim != .none || r.marked == .adopted || r.conversationId != nil else {
-            throw OperatorError.wrongState("instance \(instanceId) is not claimed; the pool manages it")
-        }
-        try await remove(r, kind: "kill")
-    }
-
-    /// Dismiss: remove a crashed claimed instance the operator has looked at.
-    public func dismiss(instanceId: String) async throws {
-        guard let r = try await store.instance(id: instanceId) else { throw OperatorError.notFound("no instance \(instanceId)") }
-        guard r.marked == .crashed else {
-            throw OperatorError.wrongState("instance \(instanceId) is not crashed (it is \(r.marked?.rawValue ?? "unmarked"))")
-        }
-        try await remove(r, kind: "dismiss")
-    }
-
-    func remove(_ r: InstanceRecord, kind: String) async throws {
-        if let s = r.serviceId { try await platform.deleteService(serviceId: s) }
-        try await store.forget(instanceId: r.instanceId, at: clock())
-        await event(kind, r.instanceId, "ok", "\(kind) by the operator\(r.agentName.map { " (agent \"\($0)\")" } ?? "")")
-        requestTick()
-    }
-
-    func event(_ kind: String, _ id: String, _ outcome: String, _ detail: String) async {
-        do {
-            _ = try await store.append(PoolEvent(at: clock(), kind: kind, instanceId: id, outcome: outcome, detail: detail))
-        } catch {
-            logger.error("could not record the \(kind) event of \(id): \(error)")
         }
     }
 }

@@ -1,28 +1,13 @@
 import Controller
 import HTTPTypes
 import Hummingbird
+import Ports
 
-/// `POST /api/pool/claim`: hands an idle instance to an agent (DESIGN.md section 5).
+extension ClaimedConversation: ResponseEncodable {}
+
+/// `POST /api/pool/claim`: hands an idle instance to an agent (docs/design.md section 5).
 struct ClaimRoutes {
     let context: ServerContext
-
-    struct Claimed: ResponseEncodable {
-        var inviteUrl: String?
-        var conversationId: String
-        var instanceId: String
-        var joined: Bool
-
-        enum CodingKeys: String, CodingKey { case inviteUrl, conversationId, instanceId, joined }
-
-        /// Every field, `inviteUrl` as null when there is none.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(inviteUrl, forKey: .inviteUrl)
-            try c.encode(conversationId, forKey: .conversationId)
-            try c.encode(instanceId, forKey: .instanceId)
-            try c.encode(joined, forKey: .joined)
-        }
-    }
 
     func register(on group: RouterGroup<PoolRequestContext>) {
         group.post("claim") { request, requestContext in
@@ -36,10 +21,10 @@ struct ClaimRoutes {
         }
     }
 
-    static func answer(_ result: ClaimResult, retryAfter: Int) throws -> Claimed {
+    static func answer(_ result: ClaimResult, retryAfter: Int) throws -> ClaimedConversation {
         switch result {
-        case .claimed(let a):
-            return Claimed(inviteUrl: a.inviteUrl, conversationId: a.conversationId, instanceId: a.instanceId, joined: a.joined)
+        case .claimed(let claimed):
+            return claimed
         case .poolEmpty:
             throw APIError.unavailable("no idle instance: the pool is being refilled; retry after \(retryAfter) s", retryAfter: retryAfter)
         case .invalid(let invalid):

@@ -1,6 +1,8 @@
 import Controller
 import Foundation
 import Hummingbird
+import Model
+import Planning
 import Store
 
 /// What an operator asks of the pool: ticks now, drain and replenish requests, killing a
@@ -87,23 +89,21 @@ struct OperatorRoutes {
     func record(_ kind: PoolRequest.Kind, count: Int, note: String) async throws -> Recorded {
         let id: Int64
         do {
-            id = try await context.store.addRequest(kind: kind, count: count, at: context.clock())
+            id = try await context.loop.runtime.operators.request(kind, count: count)
         } catch {
             context.logger.error("\(kind.rawValue): could not record the request: \(error)")
             throw APIError.unavailable("the pool's store is unavailable; nothing was recorded",
                                        retryAfter: await context.loop.runtime.retryAfterSeconds)
         }
-        context.loop.trigger()
         return Recorded(requestId: id, kind: kind.rawValue, count: count, note: note)
     }
 
     func remove(_ requestContext: PoolRequestContext, action: String,
-                _ operation: @escaping @Sendable (ClaimService, String) async throws -> Void) async throws -> Removed {
+                _ operation: @escaping @Sendable (PoolOperator, String) async throws -> Void) async throws -> Removed {
         let id = try requestContext.parameters.require("id")
         do {
-            let claims = await context.loop.runtime.claims
-            try await context.loop.betweenTicks { try await operation(claims, id) }
-        } catch let error as ClaimService.OperatorError {
+            try await operation(await context.loop.runtime.operators, id)
+        } catch let error as PoolOperator.OperatorError {
             switch error {
             case .notFound(let message): throw APIError(.notFound, message)
             case .wrongState(let message): throw APIError(.conflict, message)

@@ -2,6 +2,9 @@ import Controller
 import Foundation
 import Hummingbird
 import Store
+import Views
+
+extension PoolCounts: ResponseEncodable {}
 
 /// What the pool looks like: counts (public, for a status badge), and behind the key the
 /// full status, the plan the next tick would apply, and the audit log.
@@ -9,7 +12,7 @@ struct PoolReadRoutes {
     let context: ServerContext
 
     func registerPublic(on router: Router<PoolRequestContext>) {
-        router.get("api/pool/counts") { _, _ in PoolCounts(try await lastTick().result.plan) }
+        router.get("api/pool/counts") { _, _ in PoolCounts(try await lastTick().result.plan.counts) }
     }
 
     func registerProtected(on group: RouterGroup<PoolRequestContext>) {
@@ -31,8 +34,8 @@ struct PoolReadRoutes {
     func status() async throws -> PoolStatus {
         let last = try await lastTick()
         let spec = await context.loop.runtime.spec
-        let desired = DesiredState(spec: spec, newInstanceIds: [])
-        let owned = Classifier.classify(last.result.observed, desired: desired, now: last.finishedAt).owned
+        // The tick's own classification: the states it planned from.
+        let owned = last.result.classification.owned
         let answers: [String: ClaimOutcome]
         do {
             answers = try await context.store.claimAnswers(instanceIds: owned.filter { $0.record?.conversationId != nil }.map(\.instanceId))
@@ -44,9 +47,13 @@ struct PoolReadRoutes {
         let observed = last.result.observed
         return PoolStatus(
             leader: await leader(),
-            counts: PoolCounts(last.result.plan),
+            counts: PoolCounts(last.result.plan.counts),
             tick: .init(finishedAt: last.finishedAt, complete: observed.complete, incompleteReason: observed.incompleteReason),
-            instances: owned.map { InstanceStatus($0, scheme: spec.instanceScheme, now: now, answer: answers[$0.instanceId]) })
+            instances: owned.map { i in
+                var invite: String?
+                if case .claimed(_, _, let url, _)? = answers[i.instanceId] { invite = url }
+                return InstanceStatus(i, scheme: spec.instanceScheme, now: now, inviteUrl: invite)
+            })
     }
 
     /// Who leads, from this replica's last read of the lease; nil for a lone process.

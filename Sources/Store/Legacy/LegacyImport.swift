@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// Brings the agents the legacy system handed out into the pool's store as claimed

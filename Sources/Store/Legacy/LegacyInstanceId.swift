@@ -1,3 +1,4 @@
+import Model
 import Crypto
 
 /// How an agent of the legacy system gets one of our instance ids.

@@ -1,3 +1,4 @@
+import Model
 import Logging
 
 /// The production store: a Postgres database shared by every replica.

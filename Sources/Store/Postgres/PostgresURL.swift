@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// The parts of a `postgres://user:password@host:port/database?sslmode=...` URL.

@@ -1,4 +1,4 @@
-import Observers
+import Model
 
 extension InstanceRecord {
     /// The columns `init(row:)` reads, for SELECT and RETURNING lists.

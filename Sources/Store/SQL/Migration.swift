@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// One numbered SQL file of `Migrations/<database>/`, e.g. `0001_init.sql`.

@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 /// The few things the store needs from a database driver. The store's statements are

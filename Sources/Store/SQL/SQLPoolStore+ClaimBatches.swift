@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 /// The two writes every claim makes (take an instance, record the answer), run by group
 /// commit: the claims that arrive while a transaction is running share the next one, with

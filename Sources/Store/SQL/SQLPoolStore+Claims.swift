@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 extension SQLPoolStore {
     public func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?, at: Date) async throws -> ClaimStart {

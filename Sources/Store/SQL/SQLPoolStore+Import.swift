@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 extension SQLPoolStore {
     public func importClaimed(_ claims: [ImportedClaim], dryRun: Bool, at: Date) async throws -> [ImportOutcome] {

@@ -1,5 +1,5 @@
 import Foundation
-import Observers
+import Model
 
 extension SQLPoolStore {
     public func instances() async throws -> [InstanceRecord] {

@@ -1,3 +1,4 @@
+import Model
 import Foundation
 
 // Runtime requests, build outcomes and the audit log: append-mostly tables.
@@ -19,12 +20,7 @@ extension SQLPoolStore {
             try await db.run("""
                 SELECT id, kind, count, requested_at FROM requests
                 WHERE completed_at IS NULL ORDER BY id
-                """).map { row in
-                PoolRequest(id: try row.requiredInteger("id"),
-                            kind: try row.requiredEnum("kind", as: PoolRequest.Kind.self),
-                            count: try row.integer("count").map(Int.init),
-                            requestedAt: try row.requiredDate("requested_at"))
-            }
+                """).map(PoolRequest.init(row:))
         }
     }
 

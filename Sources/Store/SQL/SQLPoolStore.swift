@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Observers
+import Model
 
 /// The store's operations, written once in SQL that SQLite and Postgres both accept.
 /// `SQLiteStore` and `PostgresStore` only choose the database.

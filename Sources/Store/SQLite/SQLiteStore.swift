@@ -1,3 +1,4 @@
+import Model
 import Logging
 
 /// The default store: one SQLite file, no server. Several processes may share the file

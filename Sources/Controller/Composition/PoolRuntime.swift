@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import Model
+import Observers
+import Planning
+import Ports
+import Spec
+import Store
+
+/// Everything one spec makes: the reconciler that runs the ticks, the claim service that
+/// answers claims and the operator's actions. Rebuilt as a whole when pool.yaml is
+/// reloaded, so nothing made from the old spec outlives the reload.
+public struct PoolRuntime: Sendable {
+    public var spec: EnvironmentSpec
+    public var reconciler: Reconciler
+    public var claims: ClaimService
+    public var operators: PoolOperator
+
+    /// Seconds a caller should wait before retrying: one tick, when the pool may have refilled.
+    public var retryAfterSeconds: Int { max(1, Int(spec.settings.tickInterval.rounded(.up))) }
+}
+
+/// What a pool runtime is built from besides its spec: the composition root's inputs. The
+/// platform is made per spec (a reload may point it elsewhere); everything else lives as
+/// long as the process.
+public struct PoolParts: Sendable {
+    public var store: any PoolStore
+    public var platform: @Sendable (EnvironmentSpec) throws -> any Platform
+    /// Status probes; nil observes without probing (every deployed instance stays provisioning).
+    public var prober: (any StatusProber)?
+    public var caller: any ClaimCaller
+    public var logger: Logger
+    public var clock: @Sendable () -> Date
+    /// Ids for new instances (random in production, seeded in tests).
+    public var newIds: @Sendable (Int) -> [String]
+    /// The leader lease when replicas share the store; nil for a lone process.
+    public var lease: LeaderLease?
+    /// The blueprint of a new instance, by spec and service name.
+    public var blueprint: @Sendable (EnvironmentSpec, String) -> InstanceBlueprint
+
+    /// - Parameter environment: the process environment, read for the variables every
+    ///   instance is given (`InstanceBlueprints`).
+    public init(store: any PoolStore, platform: @escaping @Sendable (EnvironmentSpec) throws -> any Platform,
+                prober: (any StatusProber)?, caller: any ClaimCaller, logger: Logger,
+                environment: [String: String] = [:], clock: @escaping @Sendable () -> Date = { Date() },
+                newIds: @escaping @Sendable (Int) -> [String] = { n in
+                    var g = SystemRandomNumberGenerator()
+                    return InstanceNaming.ids(n, using: &g)
+                },
+                lease: LeaderLease? = nil) {
+        self.store = store
+        self.platform = platform
+        self.prober = prober
+        self.caller = caller
+        self.logger = logger
+        self.clock = clock
+        self.newIds = newIds
+        self.lease = lease
+        self.blueprint = { spec, name in InstanceBlueprints(spec: spec, environment: environment).make(name: name) }
+    }
+
+    /// Parts over one platform whatever the spec.
+    public init(store: any PoolStore, platform: any Platform, prober: (any StatusProber)?, caller: any ClaimCaller,
+                logger: Logger, environment: [String: String] = [:], clock: @escaping @Sendable () -> Date = { Date() },
+                newIds: @escaping @Sendable (Int) -> [String] = { n in
+                    var g = SystemRandomNumberGenerator()
+                    return InstanceNaming.ids(n, using: &g)
+                },
+                lease: LeaderLease? = nil) {
+        self.init(store: store, platform: { _ in platform }, prober: prober, caller: caller, logger: logger,
+                  environment: environment, clock: clock, newIds: newIds, lease: lease)
+    }
+}
+
+/// The composition root: builds what a spec makes from its parts. `poolctl`'s commands,
+/// the benchmarks and every test world call this (or `buildReconcileLoop`, which calls it
+/// on every reload), so the pool is wired in one place.
+public func buildPoolRuntime(spec: EnvironmentSpec, parts: PoolParts, lock: TickLock = TickLock(),
+                             requestTick: @escaping @Sendable () -> Void = {}) throws -> PoolRuntime {
+    let platform = try parts.platform(spec)
+    let lease = parts.lease
+    let observer = Observer(platform: platform, store: parts.store, prober: parts.prober, prefix: spec.prefix,
+                            revision: spec.revision.hex, scheme: spec.instanceScheme,
+                            probeTimeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
+    let blueprint = parts.blueprint
+    let executor = Executor(platform: platform, store: parts.store, revision: spec.revision.hex, logger: parts.logger,
+                            clock: parts.clock, mayAct: { lease?.isLeader ?? true }, replica: lease?.replica,
+                            blueprint: { blueprint(spec, $0) })
+    return PoolRuntime(
+        spec: spec,
+        reconciler: Reconciler(spec: spec, observer: observer, executor: executor, lock: lock, logger: parts.logger,
+                               clock: parts.clock, newIds: parts.newIds),
+        claims: ClaimService(spec: spec, store: parts.store, caller: parts.caller, logger: parts.logger,
+                             clock: parts.clock, requestTick: requestTick),
+        operators: PoolOperator(store: parts.store, platform: platform, lock: lock, logger: parts.logger,
+                                clock: parts.clock, requestTick: requestTick))
+}
+
+/// The reconcile loop over runtimes built by `buildPoolRuntime`, for `poolctl serve` and
+/// the server tests. With a lease in `parts`, only the leader acts.
+public func buildReconcileLoop(spec: EnvironmentSpec, parts: PoolParts, loadSpec: ReconcileLoop.LoadSpec? = nil,
+                               onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in }) throws -> ReconcileLoop {
+    let lease = parts.lease
+    return try ReconcileLoop(spec: spec, logger: parts.logger, clock: parts.clock, loadSpec: loadSpec, onTick: onTick,
+                             leading: { lease?.isLeader ?? true }) { spec, lock, requestTick in
+        try buildPoolRuntime(spec: spec, parts: parts, lock: lock, requestTick: requestTick)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Spec
+
+/// The reconcile loop of docs/design.md section 1 as a service: one tick every
+/// `tickInterval`, never two at once. The timer, `trigger()` (claims, operator actions),
+/// `tickNow()` (the reconcile route) and a reload all feed the same queue, so ticks stay
+/// serialized; operator actions take their turn on the same `TickLock` as ticks.
+///
+/// Triggers are coalesced: the queue holds at most one pending tick, so any number of
+/// triggers while a tick runs yield exactly one more tick after it.
+public actor ReconcileLoop: Service {
+    /// Builds what a spec makes (`buildPoolRuntime`), on the loop's one lock; `requestTick`
+    /// is the loop's trigger, for claims and operator actions.
+    public typealias MakeRuntime = @Sendable (_ spec: EnvironmentSpec, _ lock: TickLock,
+                                              _ requestTick: @escaping @Sendable () -> Void) throws -> PoolRuntime
+    /// Reads pool.yaml again (SIGHUP); throws the file's errors.
+    public typealias LoadSpec = @Sendable () throws -> EnvironmentSpec
+
+    /// The last tick, with when it ended.
+    public struct LastTick: Sendable {
+        public var result: TickResult
+        public var finishedAt: Date
+    }
+
+    public enum Readiness: Sendable, Equatable {
+        case ready
+        case notReady(String)
+    }
+
+    public private(set) var runtime: PoolRuntime
+    public private(set) var lastTick: LastTick?
+    /// Ticks run since start, for tests and logs.
+    public private(set) var ticksRun = 0
+    private var observedOnce = false
+    private var waiters: [CheckedContinuation<TickResult?, Never>] = []
+    private var stopped = false
+    /// Ticks and operator actions take turns on it, whatever runtime a reload made.
+    private let lock = TickLock()
+
+    private let pending: AsyncStream<Void>
+    private let pendingInput: AsyncStream<Void>.Continuation
+    private let makeRuntime: MakeRuntime
+    private let loadSpec: LoadSpec?
+    private let logger: Logger
+    private let clock: @Sendable () -> Date
+    /// Whether this replica may act (holds the leader lease); always true for one process.
+    private let leading: @Sendable () -> Bool
+    /// A follower observes on the timer only, not on every claim's trigger: each
+    /// observation is a platform call, and the leader is the one that acts on claims.
+    private var timerFired = false
+
+    /// Called after every tick with its result and how long it took (metrics).
+    let onTick: @Sendable (TickResult, Duration) -> Void
+
+    public init(spec: EnvironmentSpec, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                loadSpec: LoadSpec? = nil, onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in },
+                leading: @escaping @Sendable () -> Bool = { true },
+                makeRuntime: @escaping MakeRuntime) throws {
+        self.leading = leading
+        self.onTick = onTick
+        // Newest-one buffering is the coalescing: a trigger while one is pending adds nothing.
+        (pending, pendingInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let input = pendingInput
+        self.runtime = try makeRuntime(spec, lock, { _ = input.yield() })
+        self.makeRuntime = makeRuntime
+        self.loadSpec = loadSpec
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Asks for a tick soon; coalesced with any tick already pending.
+    public nonisolated func trigger() {
+        pendingInput.yield()
+    }
+
+    /// Runs a tick that starts after this call and returns it; nil once the loop has stopped.
+    public func tickNow() async -> TickResult? {
+        if stopped { return nil }
+        return await withCheckedContinuation { waiter in
+            waiters.append(waiter)
+            trigger()
+        }
+    }
+
+    /// Ready once a first observation succeeded (the store was readable and the platform listed).
+    public var readiness: Readiness {
+        if observedOnce { return .ready }
+        guard let last = lastTick else { return .notReady("no tick has completed yet") }
+        return .notReady("no complete observation yet: \(last.result.observed.incompleteReason ?? "unknown reason")")
+    }
+
+    /// Loads pool.yaml again and swaps in what the new spec makes. An invalid file is
+    /// rejected with its errors logged, and the last good spec keeps running. The tick in
+    /// flight, if any, finishes with the old spec. Returns whether the new spec was taken.
+    @discardableResult
+    public func reload() -> Bool {
+        guard let loadSpec else {
+            logger.warning("reload requested, but this loop has no spec file to read")
+            return false
+        }
+        do {
+            let spec = try loadSpec()
+            let input = pendingInput
+            runtime = try makeRuntime(spec, lock, { _ = input.yield() })
+            logger.info("reloaded the spec", metadata: ["environment": "\(spec.name)", "revision": "\(spec.revision.short)",
+                                                        "minIdle": "\(spec.settings.minIdle)", "maxTotal": "\(spec.settings.maxTotal)"])
+            trigger()
+            return true
+        } catch {
+            logger.error("reload rejected; the last good spec keeps running:\n\(error)")
+            return false
+        }
+    }
+
+    /// Ticks until a graceful shutdown (the tick in flight finishes) or cancellation.
+    public nonisolated func run() async throws {
+        trigger()  // the first tick runs at once
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.runTimer() }
+                await self.runTicks()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.pendingInput.finish()
+        }
+        await stop()
+    }
+
+    private func runTicks() async {
+        for await _ in pending {
+            // A trigger still buffered when the shutdown came is dropped, not ticked.
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            await tickOnce()
+        }
+    }
+
+    private func runTimer() async {
+        while !Task.isCancelled {
+            // Read each time: a reload may change the interval.
+            let interval = runtime.spec.settings.tickInterval
+            do { try await Task.sleep(for: .milliseconds(Int64(interval * 1000))) } catch { return }
+            timerFired = true
+            trigger()
+        }
+    }
+
+    private func tickOnce() async {
+        let led = leading()
+        // A follower's first observation, its timer and explicit requests observe; a
+        // claim's trigger does not.
+        guard led || timerFired || !waiters.isEmpty || lastTick == nil else { return }
+        timerFired = false
+        let served = waiters
+        waiters = []
+        let started = ContinuousClock.now
+        let result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
+        onTick(result, ContinuousClock.now - started)
+        lastTick = LastTick(result: result, finishedAt: clock())
+        ticksRun += 1
+        if result.observed.complete { observedOnce = true }
+        for waiter in served { waiter.resume(returning: result) }
+    }
+
+    private func stop() {
+        stopped = true
+        pendingInput.finish()
+        for waiter in waiters { waiter.resume(returning: nil) }
+        waiters = []
+    }
+}

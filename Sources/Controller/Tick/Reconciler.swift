@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import Model
+import Observers
+import Planning
+import Spec
+import Store
+
+/// What one tick saw, planned and did. The classification is the planner's own: the
+/// executor and `GET /api/pool/status` read it rather than derive states again.
+public struct TickResult: Sendable {
+    public var observed: ObservedState
+    public var plan: Plan
+    public var classification: Classification
+    public var results: [ActionResult]
+    public var failed: Int { results.filter { !$0.ok }.count }
+}
+
+/// One reconcile tick, one pass each way: observe (one listing, one store read, one round
+/// of probes), end abandoned claims, plan, apply, record. Level-triggered: nothing carries
+/// over between ticks except one safety check (an empty listing is believed only twice in
+/// a row). Ticks, plans and saved-plan applies take turns on one `TickLock`.
+public actor Reconciler {
+    public let spec: EnvironmentSpec
+    let observer: Observer
+    let executor: Executor
+    let lock: TickLock
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    let newIds: @Sendable (Int) -> [String]
+    var sawEmptyListing = false
+
+    public init(spec: EnvironmentSpec, observer: Observer, executor: Executor, lock: TickLock = TickLock(), logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() },
+                newIds: @escaping @Sendable (Int) -> [String] = { n in
+                    var g = SystemRandomNumberGenerator()
+                    return InstanceNaming.ids(n, using: &g)
+                }) {
+        self.spec = spec
+        self.observer = observer
+        self.executor = executor
+        self.lock = lock
+        self.logger = logger
+        self.clock = clock
+        self.newIds = newIds
+    }
+
+    /// Observe and plan, without changing anything.
+    public func plan() async -> (ObservedState, Plan) {
+        let t = await lock.run { await self.observeAndPlan(remember: true) }
+        return (t.observed, t.plan)
+    }
+
+    /// Observe and plan, without changing anything and without counting this listing
+    /// toward the empty-listing check: a preview polled by the API must never make the
+    /// next tick believe an empty listing it saw only once.
+    public func preview() async -> (ObservedState, Plan) {
+        let t = await lock.run { await self.observeAndPlan(remember: false) }
+        return (t.observed, t.plan)
+    }
+
+    /// What a replica that does not lead does each tick: observe and plan, apply nothing,
+    /// write nothing.
+    public func observeOnly() async -> TickResult {
+        await lock.run { await self.observeAndPlan(remember: false) }
+    }
+
+    /// One full tick.
+    public func tick() async -> TickResult {
+        await lock.run { await self.tickNow() }
+    }
+
+    /// Applies a plan made earlier, after checking the world still looks as it did then.
+    public func apply(saved: SavedPlan) async throws -> TickResult {
+        try await lock.run { try await self.applyNow(saved: saved) }
+    }
+
+    func tickNow() async -> TickResult {
+        var observed = checkPlausible(await observer.observe(abandonedBefore: abandonedBefore()), remember: true)
+        if observed.complete { observed = await AbandonedClaims(store: executor.store, spec: spec, logger: logger, clock: clock).end(in: observed) }
+        var tick = planned(observed)
+        tick.results = await executor.apply(tick.plan, classification: tick.classification)
+        await record(tick)
+        log(tick)
+        return tick
+    }
+
+    func observeAndPlan(remember: Bool) async -> TickResult {
+        planned(checkPlausible(await observer.observe(), remember: remember))
+    }
+
+    func applyNow(saved: SavedPlan) async throws -> TickResult {
+        let observed = checkPlausible(await observer.observe())
+        guard observed.complete else {
+            throw SavedPlan.Rejection.blind(observed.incompleteReason ?? "observation incomplete")
+        }
+        try saved.check(against: observed, spec: spec)
+        var tick = planned(observed)
+        tick.plan = saved.plan
+        tick.results = await executor.apply(saved.plan, classification: tick.classification)
+        log(tick)
+        return tick
+    }
+
+    /// The desired state from the spec and the observation's requests, and the plan.
+    func planned(_ observed: ObservedState) -> TickResult {
+        let now = clock()
+        let drain = observed.requests.filter { $0.kind == .drain }.reduce(0) { $0 + min($1.count ?? 1_000, 1_000) }
+        let extra = observed.requests.filter { $0.kind == .replenish && replenishInEffect($0, now: now) }
+            .reduce(0) { $0 + min($1.count ?? 0, 1_000) }
+        let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick + extra),
+                                   drain: drain, extraIdle: extra)
+        let result = Planner.planAndClassify(desired: desired, observed: observed, now: now)
+        return TickResult(observed: observed, plan: result.plan, classification: result.classification, results: [])
+    }
+
+    /// A replenish request raises the idle target for one stuck timeout from when it was
+    /// made: long enough to build its instances and meet a burst, then they are excess.
+    func replenishInEffect(_ r: PoolRequest, now: Date) -> Bool {
+        now.timeIntervalSince(r.requestedAt) <= spec.settings.stuckTimeout
+    }
+
+    /// Claims in flight since before this are abandoned (see `AbandonedClaims`).
+    func abandonedBefore() -> Date {
+        clock().addingTimeInterval(-AbandonedClaims.limit(spec.settings))
+    }
+
+    /// After applying: healthy answers, and the requests this tick served. A drain is served
+    /// by the tick that planned it (up to its count of idle instances); a replenish ends
+    /// when its window has passed. A replica that lost the lease mid-tick applied nothing:
+    /// the requests wait for the leader.
+    func record(_ tick: TickResult) async {
+        await recordHealthy(tick.observed)
+        guard tick.observed.complete && executor.mayAct() else { return }
+        let now = clock()
+        for request in tick.observed.requests where request.kind == .drain || !replenishInEffect(request, now: now) {
+            do { try await executor.store.completeRequest(id: request.id, at: now) }
+            catch { logger.warning("could not complete \(request.kind.rawValue) request \(request.id): \(error)") }
+        }
+    }
+
+    func recordHealthy(_ observed: ObservedState) async {
+        let healthy = observed.instances.compactMap { i -> String? in
+            // A bound instance whose message stream is down is not healthy (docs/agent-contract.md
+            // section 2, state D).
+            guard case .status(let s) = i.probe, s.usable, let r = i.record,
+                  s.conversationId == nil || s.streaming != false else { return nil }
+            return r.instanceId
+        }
+        guard !healthy.isEmpty else { return }
+        do { try await executor.store.recordHealthy(instanceIds: healthy, at: clock()) }
+        catch { logger.warning("could not record healthy instances: \(error)") }
+    }
+
+    /// A listing with no services while the store knows services it created is believed
+    /// only when it comes twice in a row: one bad answer must never look like deletions.
+    func checkPlausible(_ observed: ObservedState, remember: Bool = true) -> ObservedState {
+        guard observed.complete else {
+            // A failed observation breaks the row: empty, failed, empty is not twice in a row.
+            if remember { sawEmptyListing = false }
+            return observed
+        }
+        let listed = observed.instances.contains { $0.service != nil }
+        let known = observed.instances.filter { $0.record?.serviceId != nil }.count
+        if !listed && known > 0 {
+            defer { if remember { sawEmptyListing = true } }
+            if !sawEmptyListing {
+                var o = observed
+                o.complete = false
+                o.incompleteReason = "the platform listed no services while the store knows \(known); waiting for a second listing"
+                return o
+            }
+        } else if remember {
+            sawEmptyListing = false
+        }
+        return observed
+    }
+
+    func log(_ t: TickResult) {
+        let counts = InstanceState.allCases.filter { t.plan.counts[$0] > 0 }.map { "\($0.rawValue)=\(t.plan.counts[$0])" }
+            + (t.plan.counts.outdated > 0 ? ["outdated=\(t.plan.counts.outdated)"] : [])
+        var line = "tick: \(counts.isEmpty ? "no instances" : counts.sorted().joined(separator: " ")); planned \(t.plan.actions.count), applied \(t.results.filter(\.ok).count), failed \(t.failed)"
+        if !t.observed.complete { line += "; blind: \(t.observed.incompleteReason ?? "")" }
+        for n in t.plan.notes where t.observed.complete { line += "; note: \(n)" }
+        if t.failed > 0 || !t.observed.complete { logger.warning("\(line)") } else { logger.info("\(line)") }
+        // Loud on every tick, not once: nothing else will fix it, and such instances count as
+        // supply while nobody can claim them.
+        let refusing = t.plan.counts[.misconfigured]
+        if refusing > 0, t.observed.complete {
+            logger.error("configuration fault: \(refusing) instance(s) answer 401 to the pool key; POOL_API_KEY differs from the key they were built with. They are kept (never deleted); kill or drain them once the key is right")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// One instance as one tick saw it: the platform's service (if any), its status probe,
+/// and the store's record (if any). The observer joins them; the planner only reads.
+public struct ObservedInstance: Sendable, Equatable {
+    public var service: PlatformService?
+    public var probe: ProbeResult
+    public var record: InstanceRecord?
+
+    public init(service: PlatformService?, probe: ProbeResult = .notProbed, record: InstanceRecord? = nil) {
+        self.service = service
+        self.probe = probe
+        self.record = record
+    }
+}
+
+/// Everything one tick observed, gathered before planning.
+public struct ObservedState: Sendable, Equatable {
+    /// False when any part of the observation failed or looked implausible: a blind tick,
+    /// in which nothing is created or deleted.
+    public var complete: Bool
+    /// Why the observation is incomplete, for the plan's notes.
+    public var incompleteReason: String?
+    /// Failed builds of the current revision since its last success, from the store.
+    public var consecutiveBuildFailures: Int
+    /// When the last of those failures was recorded: the backoff's cooldown runs from it.
+    public var lastBuildFailureAt: Date?
+    /// Every service of the environment (owned or not) and every record of the store.
+    public var instances: [ObservedInstance]
+    /// Drain and replenish requests not served yet, oldest first. Not part of the snapshot
+    /// format: they shape the desired state, not what exists.
+    public var requests: [PoolRequest]
+    /// When each claim still in flight started, by instance id (abandoned claims are found
+    /// from it). Not part of the snapshot format.
+    public var claimsInFlight: [String: Date]
+
+    public init(complete: Bool = true, incompleteReason: String? = nil,
+                consecutiveBuildFailures: Int = 0, lastBuildFailureAt: Date? = nil, instances: [ObservedInstance],
+                requests: [PoolRequest] = [], claimsInFlight: [String: Date] = [:]) {
+        self.requests = requests
+        self.claimsInFlight = claimsInFlight
+        self.lastBuildFailureAt = lastBuildFailureAt
+        self.complete = complete
+        self.incompleteReason = incompleteReason
+        self.consecutiveBuildFailures = consecutiveBuildFailures
+        self.instances = instances
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Model
+import Planning
+import Ports
+import Store
+
+/// Gathers one tick's ObservedState in one pass: one platform listing, one read of the
+/// store, and one round of status probes. Never throws: a failure makes the observation
+/// incomplete (a blind tick), never a shorter list.
+public struct Observer: Sendable {
+    public var platform: any Platform
+    public var store: any PoolStore
+    public var prober: (any StatusProber)?
+    public var prefix: String
+    public var revision: String
+    /// `https` in production; `http` for loopback tests.
+    public var scheme: String
+    public var probeTimeout: Duration
+
+    public init(platform: any Platform, store: any PoolStore, prober: (any StatusProber)?,
+                prefix: String, revision: String, scheme: String, probeTimeout: Duration) {
+        self.probeTimeout = probeTimeout
+        self.platform = platform
+        self.store = store
+        self.prober = prober
+        self.prefix = prefix
+        self.revision = revision
+        self.scheme = scheme
+    }
+
+    /// - Parameter abandonedBefore: a claim in flight since before this is probed too, so
+    ///   that the tick can end it by what the instance says (it is never probed otherwise).
+    public func observe(abandonedBefore: Date = .distantPast) async -> ObservedState {
+        // The listing first, the store after it: a record is never older than the listing
+        // it is joined with, so a claim that started during the listing is seen as one.
+        let listing: Result<[PlatformService], any Error>
+        do { listing = .success(try await platform.listServices()) } catch { listing = .failure(error) }
+        let stored: StoreObservation
+        do {
+            stored = try await store.observe(revision: revision)
+        } catch {
+            return ObservedState(complete: false, incompleteReason: "store unavailable: \(error)", instances: [])
+        }
+        var observed = ObservedState(complete: true, consecutiveBuildFailures: stored.consecutiveBuildFailures,
+                                     lastBuildFailureAt: stored.lastBuildFailureAt, instances: [],
+                                     requests: stored.requests, claimsInFlight: stored.claimsInFlight)
+        switch listing {
+        case .failure(let error):
+            observed.complete = false
+            observed.incompleteReason = "platform listing failed: \(error)"
+            observed.instances = stored.records.map { ObservedInstance(service: nil, record: $0) }
+        case .success(let services):
+            observed.instances = Ownership.join(services: services, records: stored.records, prefix: prefix)
+            await probe(&observed, abandonedBefore: abandonedBefore)
+        }
+        return observed
+    }
+
+    /// Probes every owned instance whose deployment succeeded, except those a claim is
+    /// calling (a probe must never race a claim), and claims abandoned in flight.
+    func probe(_ observed: inout ObservedState, abandonedBefore: Date) async {
+        guard let prober else { return }
+        var targets: [(id: String, baseURL: String)] = []
+        for i in observed.instances {
+            guard let id = Ownership.ownerId(of: i, prefix: prefix) else { continue }
+            if i.record?.claim == .claiming {
+                // Reached where the claim reached it: the record's domain.
+                guard let started = observed.claimsInFlight[id], started < abandonedBefore,
+                      let domain = i.record?.domain else { continue }
+                targets.append((Self.probeKey(i), "\(scheme)://\(domain)"))
+            } else if let s = i.service, s.deployStatus == .success, let domain = s.domain {
+                targets.append((Self.probeKey(i), "\(scheme)://\(domain)"))
+            }
+        }
+        guard !targets.isEmpty else { return }
+        let results = await prober.probeAll(targets, timeout: probeTimeout)
+        for k in observed.instances.indices {
+            if let r = results[Self.probeKey(observed.instances[k])] { observed.instances[k].probe = r }
+        }
+    }
+
+    /// Probes are keyed by service (a duplicate service shares its instance's id), or by
+    /// record for an instance whose service is not listed.
+    static func probeKey(_ i: ObservedInstance) -> String {
+        i.service?.serviceId ?? "record:" + (i.record?.instanceId ?? "")
+    }
+}
