@@ -51,8 +51,10 @@ public struct Observer: Sendable {
             observed.instances = stored.records.map { ObservedInstance(service: nil, record: $0) }
         case .success(let services):
             observed.instances = Ownership.join(services: services, records: stored.records, prefix: prefix)
-            await probe(&observed, abandonedBefore: abandonedBefore)
         }
+        // Without a listing only abandoned claims are probed: they are reached at their
+        // record's domain, not their service's.
+        await probe(&observed, abandonedBefore: abandonedBefore)
         return observed
     }
 

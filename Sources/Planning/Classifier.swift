@@ -48,7 +48,7 @@ public struct Classification: Sendable {
     init(owned: [ClassifiedInstance], serviceNames: [String: Int]) {
         self.owned = owned
         self.serviceNames = serviceNames
-        var counts = PlanCounts(byState: Dictionary(uniqueKeysWithValues: InstanceState.allCases.map { ($0, 0) }))
+        var counts = PlanCounts()
         for i in owned { counts[i.state] += 1 }
         counts.outdated = owned.filter(\.outdated).count
         self.counts = counts

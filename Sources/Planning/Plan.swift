@@ -36,8 +36,9 @@ public struct PlanCounts: Sendable, Equatable, Codable, CustomStringConvertible 
     /// Idle or provisioning instances of an older revision (also counted in their state).
     public var outdated: Int
 
+    /// States missing from `byState` count 0.
     public init(byState: [InstanceState: Int] = [:], outdated: Int = 0) {
-        self.byState = byState
+        self.byState = Dictionary(uniqueKeysWithValues: InstanceState.allCases.map { ($0, byState[$0] ?? 0) })
         self.outdated = outdated
     }
 
@@ -171,44 +172,22 @@ extension PlanAction {
         }
     }
 
-    public var instanceId: String {
+    /// What every kind has, read in one switch.
+    private var common: (instanceId: String, reason: String, serviceId: String?, name: String?) {
         switch self {
-        case .create(let a): a.instanceId
-        case .delete(let a): a.instanceId
-        case .rename(let a): a.instanceId
-        case .mark(let a): a.instanceId
+        case .create(let a): (a.instanceId, a.reason, a.serviceId, a.name)
+        case .delete(let a): (a.instanceId, a.reason, a.serviceId, a.name)
+        case .rename(let a): (a.instanceId, a.reason, a.serviceId, a.name)
+        case .mark(let a): (a.instanceId, a.reason, a.serviceId, a.name)
         }
     }
 
-    public var reason: String {
-        switch self {
-        case .create(let a): a.reason
-        case .delete(let a): a.reason
-        case .rename(let a): a.reason
-        case .mark(let a): a.reason
-        }
-    }
-
+    public var instanceId: String { common.instanceId }
+    public var reason: String { common.reason }
     /// The platform service acted on, when there is one.
-    public var serviceId: String? {
-        switch self {
-        case .create(let a): a.serviceId
-        case .delete(let a): a.serviceId
-        case .rename(let a): a.serviceId
-        case .mark(let a): a.serviceId
-        }
-    }
-
+    public var serviceId: String? { common.serviceId }
     /// create: the new service name; rename: the new name; delete, mark: the current name.
-    public var name: String? {
-        switch self {
-        case .create(let a): a.name
-        case .delete(let a): a.name
-        case .rename(let a): a.name
-        case .mark(let a): a.name
-        }
-    }
-
+    public var name: String? { common.name }
     public var cause: DeleteCause? { if case .delete(let a) = self { a.cause } else { nil } }
     public var toState: InstanceState? { if case .mark(let a) = self { a.toState } else { nil } }
     public var fromState: InstanceState? { if case .mark(let a) = self { a.fromState } else { nil } }
@@ -219,47 +198,45 @@ extension PlanAction {
 }
 
 extension PlanAction: Codable {
-    enum CodingKeys: String, CodingKey {
-        case kind, instanceId, serviceId, name, fromName, revision, resume, cause, fromState, toState, reason
+    /// The JSON form: one flat object, each kind with its fields (docs/plan-format.md).
+    private struct Flat: Codable {
+        var kind: Kind
+        var instanceId: String
+        var serviceId, name, fromName, revision: String?
+        var resume: Bool?
+        var cause: DeleteCause?
+        var fromState, toState: InstanceState?
+        var reason: String
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(instanceId, forKey: .instanceId)
-        try c.encodeIfPresent(serviceId, forKey: .serviceId)
-        try c.encodeIfPresent(name, forKey: .name)
-        try c.encodeIfPresent(fromName, forKey: .fromName)
-        try c.encodeIfPresent(revision, forKey: .revision)
-        try c.encodeIfPresent(resume, forKey: .resume)
-        try c.encodeIfPresent(cause, forKey: .cause)
-        try c.encodeIfPresent(fromState, forKey: .fromState)
-        try c.encodeIfPresent(toState, forKey: .toState)
-        try c.encode(reason, forKey: .reason)
+        try Flat(kind: kind, instanceId: instanceId, serviceId: serviceId, name: name, fromName: fromName, revision: revision,
+                 resume: resume, cause: cause, fromState: fromState, toState: toState, reason: reason).encode(to: encoder)
     }
 
     /// A saved plan read back: each kind must carry the fields it needs.
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let id = try c.decode(String.self, forKey: .instanceId)
-        let reason = try c.decode(String.self, forKey: .reason)
-        let serviceId = try c.decodeIfPresent(String.self, forKey: .serviceId)
-        switch try c.decode(Kind.self, forKey: .kind) {
+        let f = try Flat(from: decoder)
+        func required<T>(_ value: T?, _ field: String) throws -> T {
+            guard let value else {
+                throw DecodingError.valueNotFound(T.self, .init(codingPath: decoder.codingPath,
+                                                                debugDescription: "a \(f.kind.rawValue) needs \(field)"))
+            }
+            return value
+        }
+        switch f.kind {
         case .create:
-            self = .create(Create(instanceId: id, name: try c.decode(String.self, forKey: .name),
-                                  revision: try c.decode(String.self, forKey: .revision), serviceId: serviceId,
-                                  resume: try c.decodeIfPresent(Bool.self, forKey: .resume) ?? false, reason: reason))
+            self = .create(Create(instanceId: f.instanceId, name: try required(f.name, "name"), revision: try required(f.revision, "revision"),
+                                  serviceId: f.serviceId, resume: f.resume ?? false, reason: f.reason))
         case .delete:
-            self = .delete(Delete(instanceId: id, serviceId: serviceId, name: try c.decodeIfPresent(String.self, forKey: .name),
-                                  cause: try c.decode(DeleteCause.self, forKey: .cause), reason: reason))
+            self = .delete(Delete(instanceId: f.instanceId, serviceId: f.serviceId, name: f.name,
+                                  cause: try required(f.cause, "cause"), reason: f.reason))
         case .rename:
-            self = .rename(Rename(instanceId: id, serviceId: try c.decode(String.self, forKey: .serviceId),
-                                  fromName: try c.decode(String.self, forKey: .fromName),
-                                  name: try c.decode(String.self, forKey: .name), reason: reason))
+            self = .rename(Rename(instanceId: f.instanceId, serviceId: try required(f.serviceId, "serviceId"),
+                                  fromName: try required(f.fromName, "fromName"), name: try required(f.name, "name"), reason: f.reason))
         case .mark:
-            self = .mark(Mark(instanceId: id, serviceId: serviceId, name: try c.decodeIfPresent(String.self, forKey: .name),
-                              fromState: try c.decodeIfPresent(InstanceState.self, forKey: .fromState),
-                              toState: try c.decode(InstanceState.self, forKey: .toState), reason: reason))
+            self = .mark(Mark(instanceId: f.instanceId, serviceId: f.serviceId, name: f.name, fromState: f.fromState,
+                              toState: try required(f.toState, "toState"), reason: f.reason))
         }
     }
 }

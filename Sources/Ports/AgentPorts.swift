@@ -25,7 +25,7 @@ public struct ClaimedConversation: Sendable, Equatable, Encodable {
     /// The XMTP group id, opaque.
     public var conversationId: String
     /// A create's invite link; for a join, the link that was sent (the conversation's own).
-    public var inviteUrl: String?
+    @EncodedAsNull public var inviteUrl: String?
     /// Whether the instance joined the user's conversation rather than creating one.
     public var joined: Bool
     /// The slug of a create's invite link, when the instance sent one (not part of the answer).
@@ -39,16 +39,8 @@ public struct ClaimedConversation: Sendable, Equatable, Encodable {
         self.inviteSlug = inviteSlug
     }
 
+    /// The claim answer: every field but the slug, `inviteUrl` as null when there is none.
     enum CodingKeys: String, CodingKey { case inviteUrl, conversationId, instanceId, joined }
-
-    /// The claim answer: every field, `inviteUrl` as null when there is none.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(inviteUrl, forKey: .inviteUrl)
-        try c.encode(conversationId, forKey: .conversationId)
-        try c.encode(instanceId, forKey: .instanceId)
-        try c.encode(joined, forKey: .joined)
-    }
 }
 
 /// Why a claim call did not bind the instance, and what that says about the instance.

@@ -3,6 +3,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Controller
 import Foundation
+import LocalPlatform
 import Logging
 import Model
 import Ports
@@ -154,7 +155,14 @@ struct Round {
         if seed && warmUp { try await Self.warmUp(store, concurrency: concurrency) }
         let yaml = "environments:\n  bench:\n    platform: local\n    instanceScheme: http\n"
         let spec = try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "bench", environment: "bench").environment!
-        let service = ClaimService(spec: spec, store: store, caller: timed, logger: logger)
+        // Through the composition root, on the platform the spec names (local: claims never
+        // touch it, and an empty state folder starts no process).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-claims-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let local = try await LocalPlatform(configuration: .init(apiKey: agentKey, stateDirectory: folder), logger: logger)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let service = try buildPoolRuntime(spec: spec, parts: PoolParts(store: store, platform: local, prober: nil, caller: timed,
+                                                                       logger: logger)).claims
         let started = DispatchTime.now().uptimeNanoseconds
         let results = await withTaskGroup(of: (ClaimResult, Double).self) { group in
             var out: [(ClaimResult, Double)] = []
@@ -177,6 +185,7 @@ struct Round {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         for a in agents { await a.stop() }
+        await local.shutdown()
         try? await http.shutdown()
         var round = Round(claimed: [], poolEmpty: 0, failed: 0, overheads: [], totals: [], seconds: seconds)
         let callTimes = timed.durations

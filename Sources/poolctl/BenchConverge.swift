@@ -14,9 +14,7 @@ import Store
 /// build delay, at the default tick interval and pacing, on a simulated clock (each tick
 /// advances the fake by one tick interval); then a steady hour's Railway calls.
 struct ConvergeBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "converge",
-        abstract: "Ticks and pool time from empty to minIdle, Railway calls per created instance and per steady hour.")
+    static let configuration = CommandConfiguration(commandName: "converge", abstract: "Ticks and pool time from empty to minIdle, Railway calls per created instance and per steady hour.")
 
     @Option(help: "minIdle of the pool (maxTotal is twice that).")
     var minIdle = 10
@@ -40,15 +38,8 @@ struct ConvergeBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let specPath = dir.appendingPathComponent("pool.yaml").path
-        try """
-        minIdle: \(minIdle)
-        maxTotal: \(2 * minIdle)
-        environments:
-          bench:
-            railway: {projectId: project-1, environmentId: environment-1}
-            source: {repo: example/agents, branch: main, rootDirectory: agent}
-            instanceScheme: http
-        """.write(toFile: specPath, atomically: true, encoding: .utf8)
+        try RailwayFake.poolYAML(["minIdle": "\(minIdle)", "maxTotal": "\(2 * minIdle)"], environment: "bench")
+            .write(toFile: specPath, atomically: true, encoding: .utf8)
         let spec = try PoolContext.loadSpec(path: specPath, name: "bench", environment: [:])
         let store = try SQLiteStore(path: dir.appendingPathComponent("pool.sqlite").path, logger: logger)
         _ = try await store.migrate()

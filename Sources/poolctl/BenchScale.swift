@@ -16,9 +16,7 @@ import Store
 /// multiplexed on one port: a full tick's wall time and Railway calls, the resident memory
 /// of `poolctl serve` holding the pool, and the Railway call economy.
 struct ScaleBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "scale",
-        abstract: "Full ticks over N running instances, and the memory of poolctl serve holding them.")
+    static let configuration = CommandConfiguration(commandName: "scale", abstract: "Full ticks over N running instances, and the memory of poolctl serve holding them.")
 
     @Option(help: "Running (idle) instances in the pool.")
     var instances = 1_000
@@ -59,13 +57,19 @@ struct ScaleBench: AsyncParsableCommand {
             store: store, platform: platform, prober: client, caller: client, logger: logger, environment: env)).reconciler
         var wall: [Double] = []
         var calls: [Int] = []
+        var storeOperations: [String: Int] = [:]
         var last: TickResult?
         for k in 0...ticks {
             let before = await fake.calls.count
+            let operationsBefore = store.operationCounts
             let t0 = DispatchTime.now().uptimeNanoseconds
             let tick = await reconciler.tick()
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-            if k > 0 { wall.append(ms); calls.append(await fake.calls.count - before) }
+            if k > 0 {
+                wall.append(ms)
+                calls.append(await fake.calls.count - before)
+                storeOperations = store.operationCounts.merging(operationsBefore) { $0 - $1 }.filter { $0.value != 0 }
+            }
             last = tick
         }
         try? await http.shutdown()
@@ -74,6 +78,7 @@ struct ScaleBench: AsyncParsableCommand {
         let changes = last?.plan.hasChanges ?? true
         print("instances \(instances): tick wall median \(fmt(Round.quantile(wall, 0.5))) ms, min \(fmt(wall.min() ?? 0)) ms, max \(fmt(wall.max() ?? 0)) ms over \(ticks) ticks")
         print("  Railway calls per tick: \(Set(calls).sorted()) (pages of 500 services); idle \(idle); plan changes: \(changes)")
+        print("  store operations in the last tick: \(storeOperations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         if idle != instances || changes {
             print("  warning: the pool is not steady (expected \(instances) idle and no changes)")
         }
@@ -91,16 +96,7 @@ struct ScaleBench: AsyncParsableCommand {
     func fmt(_ x: Double) -> String { String(format: "%.1f", x) }
 
     static func specText(instances: Int) -> String {
-        """
-        minIdle: \(instances)
-        maxTotal: \(instances)
-        tickInterval: 2s
-        environments:
-          bench:
-            railway: {projectId: project-1, environmentId: environment-1}
-            source: {repo: example/agents, branch: main, rootDirectory: agent}
-            instanceScheme: http
-        """
+        RailwayFake.poolYAML(["minIdle": "\(instances)", "maxTotal": "\(instances)", "tickInterval": "2s"], environment: "bench")
     }
 
     /// A pool already built: N services running on the fake, each an idle record in the

@@ -50,27 +50,19 @@ struct ClaimCommand: AsyncParsableCommand {
         let result = await context.claims.claim(ClaimRequest(agentName: agentName, instructions: text, joinUrl: joinUrl),
                                                   idempotencyKey: idempotencyKey)
         await context.close()
+        let refusal: (message: String, code: Int32)
         switch result {
         case .claimed(let answer):
             print(String(decoding: try PoolJSON.encoder().encode(answer), as: UTF8.self))
-        case .poolEmpty:
-            Output.error("no idle instance: the pool is being refilled, try again in a moment")
-            throw ExitCode(3)
-        case .invalid(let e):
-            Output.error("error: \(e)")
-            throw ExitCode(1)
-        case .failed(let id, let message):
-            Output.error("error: the claim of instance \(id) failed: \(message)")
-            throw ExitCode(1)
-        case .inProgress:
-            Output.error("error: a claim with this Idempotency-Key is still in progress")
-            throw ExitCode(1)
-        case .keyReused:
-            Output.error("error: this Idempotency-Key was used with another request")
-            throw ExitCode(1)
-        case .unavailable(let why):
-            Output.error("error: \(why)")
-            throw ExitCode(1)
+            return
+        case .poolEmpty: refusal = ("no idle instance: the pool is being refilled, try again in a moment", 3)
+        case .invalid(let e): refusal = ("error: \(e)", 1)
+        case .failed(let id, let message): refusal = ("error: the claim of instance \(id) failed: \(message)", 1)
+        case .inProgress: refusal = ("error: a claim with this Idempotency-Key is still in progress", 1)
+        case .keyReused: refusal = ("error: this Idempotency-Key was used with another request", 1)
+        case .unavailable(let why): refusal = ("error: \(why)", 1)
         }
+        Output.error(refusal.message)
+        throw ExitCode(refusal.code)
     }
 }

@@ -4,9 +4,7 @@ import RailwayFake
 
 /// Runs the fake Railway on loopback for manual runs: point RAILWAY_API_URL at it.
 struct FakeRailwayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "fake-railway",
-        abstract: "Serve an in-memory Railway GraphQL API on loopback (for trying things without an account).")
+    static let configuration = CommandConfiguration(commandName: "fake-railway", abstract: "Serve an in-memory Railway GraphQL API on loopback (for trying things without an account).")
 
     @Option(help: "Port to listen on (0: any free port).")
     var port = 4000

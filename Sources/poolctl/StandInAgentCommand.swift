@@ -7,9 +7,7 @@ import StandInAgent
 /// `poolctl stand-in-agent`: a fake agent instance speaking docs/agent-contract.md, for the
 /// local platform and for trying the pool out without OpenClaw. Runs until SIGTERM or SIGINT.
 struct StandInAgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "stand-in-agent",
-        abstract: "Serve the agent contract (/convos/status, /convos/conversation, /convos/join) on 127.0.0.1.")
+    static let configuration = CommandConfiguration(commandName: "stand-in-agent", abstract: "Serve the agent contract (/convos/status, /convos/conversation, /convos/join) on 127.0.0.1.")
 
     @Option(help: "Port to listen on (0 picks a free one, logged on stderr).")
     var port = 8080

@@ -8,13 +8,20 @@ import Testing
 
 /// The loop: serialized ticks, coalesced triggers, the timer, graceful shutdown, reload.
 @Suite(.timeLimit(.minutes(1))) struct ReconcileLoopTests {
-    @Test func triggersDuringASlowTickGiveExactlyOneMoreTick() async throws {
+    /// A loop whose first tick is held at its listing, running in `group` as `running`.
+    func withFirstTickHeld(_ body: (ServerWorld, MemoryPlatform, ServiceGroup, Task<Void, any Error>) async throws -> Void) async throws {
         let platform = MemoryPlatform()
         platform.holdListings()
         try await ServerWorld.with(platform: platform, runLoop: false) { world in
             let group = ServiceGroup(configuration: .init(services: [world.loop], logger: quiet))
             let running = Task { try await group.run() }
             try await eventually("the first tick to start") { platform.listings == 1 }
+            try await body(world, platform, group, running)
+        }
+    }
+
+    @Test func triggersDuringASlowTickGiveExactlyOneMoreTick() async throws {
+        try await withFirstTickHeld { world, platform, group, running in
             for _ in 0..<10 { world.loop.trigger() }
             platform.releaseListings()
             try await eventually("the extra tick") { await world.loop.ticksRun == 2 }
@@ -70,12 +77,7 @@ import Testing
     }
 
     @Test func gracefulShutdownFinishesTheTickInFlight() async throws {
-        let platform = MemoryPlatform()
-        platform.holdListings()
-        try await ServerWorld.with(platform: platform, runLoop: false) { world in
-            let group = ServiceGroup(configuration: .init(services: [world.loop], logger: quiet))
-            let running = Task { try await group.run() }
-            try await eventually("the first tick to start") { platform.listings == 1 }
+        try await withFirstTickHeld { world, platform, group, running in
             world.loop.trigger()  // pending when the shutdown comes: dropped, not run
             await group.triggerGracefulShutdown()
             try await Task.sleep(for: .milliseconds(100))

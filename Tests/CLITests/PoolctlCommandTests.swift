@@ -3,58 +3,6 @@ import Planning
 import TestSupport
 import Testing
 
-/// The real `poolctl` binary, run as an operator or CI would run it.
-struct Poolctl {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    static var packageRoot: String { #filePath.components(separatedBy: "/Tests/")[0] }
-
-    /// The binary sits next to the test bundle in the build folder.
-    static var binary: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("poolctl").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return packageRoot + "/.build/debug/poolctl"
-    }
-
-    static func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        p.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    /// The same, off Swift's cooperative threads: a test that also serves something
-    /// in-process (a fake Railway) must not block the threads that server runs on.
-    static func runDetached(_ args: [String], env: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try run(args, env: env) })
-            }
-        }
-    }
-
-    static func temp(_ name: String, _ text: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("poolctl-tests-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-}
-
 @Suite struct PoolctlCommandTests {
     let now = ["--now", "2026-11-25T10:00:00Z"]
 

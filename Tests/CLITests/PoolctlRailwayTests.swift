@@ -9,27 +9,10 @@ import Testing
 @Suite struct PoolctlRailwayTests {
     static let token = "acct-token-cli-8a2f"
 
-    let spec = """
-    minIdle: 2
-    maxTotal: 4
-    environments:
-      test:
-        railway: {projectId: project-1, environmentId: environment-1}
-        source: {repo: example/agents, branch: main, rootDirectory: agent}
-    """
+    let spec = RailwayFake.poolYAML(["minIdle": "2", "maxTotal": "4"], instanceScheme: nil)
 
     func withFake(_ body: (_ env: [String: String], _ fake: RailwayFake, _ specPath: String) async throws -> Void) async throws {
-        let fake = try RailwayFake(configuration: .init(accountTokens: [Self.token], epoch: Date()))
-        let url = try await fake.start()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-railway-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let specPath = dir.appendingPathComponent("pool.yaml").path
-        try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
-        let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": "pool-key-cli-s3cr3t",
-                   "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path]
-        do { try await body(env, fake, specPath) } catch { await fake.stop(); throw error }
-        await fake.stop()
-        try? FileManager.default.removeItem(at: dir)
+        try await withFakeRailway(spec: spec, token: Self.token, key: "pool-key-cli-s3cr3t", body)
     }
 
     @Test func applyRefusesWhileAServerLeads() async throws {

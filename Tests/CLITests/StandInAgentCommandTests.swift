@@ -1,7 +1,8 @@
 import Foundation
-import FoundationNetworking
+import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
+import FoundationNetworking
 #endif
 
 /// `poolctl stand-in-agent` as the local platform runs it: a process that serves the

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StandInAgent
 import Store
+import TestSupport
 import Testing
 
 /// Two `poolctl` processes claiming from one Postgres: the store's row lock, not any

@@ -1,5 +1,6 @@
 import Foundation
 import Planning
+import TestSupport
 import Testing
 
 /// `poolctl import-legacy` as an operator runs it: the real binary, the legacy table in the
@@ -13,17 +14,17 @@ struct ImportLegacyCommandTests {
         defer { try? FileManager.default.removeItem(atPath: sqlite) }
         let arguments = ["import-legacy", "--from", try TestPostgres.url(), "--schema", legacy.schema, "--sqlite", sqlite]
 
-        let dryRunWithoutStore = try Poolctl.run(arguments + ["--dry-run"])
+        let dryRunWithoutStore = try quietPoolctl(arguments + ["--dry-run"])
         #expect(dryRunWithoutStore.status == 1)
         #expect(dryRunWithoutStore.stderr.contains("no store at \(sqlite)"))
         #expect(!FileManager.default.fileExists(atPath: sqlite))
 
-        let first = try Poolctl.run(arguments)
+        let first = try quietPoolctl(arguments)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("+ imported instance a1b2c3d4e5f6 \"Tokyo Trip Planner\"\n"))
         #expect(first.stdout.hasSuffix("Imported 3 claimed instances (0 already known, 0 conflicts).\n"))
 
-        let second = try Poolctl.run(arguments)
+        let second = try quietPoolctl(arguments)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.hasSuffix("Imported 0 claimed instances (3 already known, 0 conflicts).\n"))
     }
@@ -35,51 +36,25 @@ struct ImportLegacyCommandTests {
         defer { try? FileManager.default.removeItem(atPath: sqlite) }
 
         // Right password, missing table: the error names the table, not the URL's secret.
-        let missing = try Poolctl.run(["import-legacy", "--schema", TestPostgres.newSchema("none"), "--sqlite", sqlite],
+        let missing = try quietPoolctl(["import-legacy", "--schema", TestPostgres.newSchema("none"), "--sqlite", sqlite],
                                       env: ["LEGACY_DATABASE_URL": try TestPostgres.url()])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no table agent_metadata"))
         #expect(!(missing.stdout + missing.stderr).contains(password))
 
-        let help = try Poolctl.run(["import-legacy", "--help"], env: ["LEGACY_DATABASE_URL": try TestPostgres.url()])
+        let help = try quietPoolctl(["import-legacy", "--help"], env: ["LEGACY_DATABASE_URL": try TestPostgres.url()])
         #expect(help.status == 0)
         #expect(!help.stdout.contains(password))
 
         let wrong = "wrong-\(UUID().uuidString.prefix(12))"
         components.password = wrong
-        let refused = try Poolctl.run(["import-legacy", "--from", try #require(components.string), "--sqlite", sqlite])
+        let refused = try quietPoolctl(["import-legacy", "--from", try #require(components.string), "--sqlite", sqlite])
         #expect(refused.status == 1)
         #expect(!(refused.stdout + refused.stderr).contains(wrong), "\(refused.stderr)")
     }
 }
 
-/// The built `poolctl`, next to the test bundle in the build folder.
-enum Poolctl {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    static var binary: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("poolctl").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return #filePath.components(separatedBy: "/Tests/")[0] + "/.build/debug/poolctl"
-    }
-
-    static func run(_ arguments: [String], env: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1", "LOG_LEVEL": "error"].merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
+/// `poolctl` with its log at error level: the tests read what it prints for the operator.
+private func quietPoolctl(_ arguments: [String], env: [String: String] = [:]) throws -> Poolctl.Result {
+    try Poolctl.run(arguments, env: ["LOG_LEVEL": "error"].merging(env) { $1 })
 }

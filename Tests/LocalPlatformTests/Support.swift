@@ -1,10 +1,11 @@
 import Foundation
-import FoundationNetworking
 @testable import LocalPlatform
 import Model
 import Ports
+import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
+import FoundationNetworking
 #endif
 
 /// A clock the tests move by hand, so build phases pass without waiting for them.
@@ -90,18 +91,16 @@ func processes(startedFrom executable: URL) throws -> [Int32] {
 
 /// The `poolctl` binary built with the tests: the instances are its stand-in agents.
 func poolctlBinary() throws -> URL {
-    let testBundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [testBundleDirectory, testBundleDirectory.deletingLastPathComponent()]
-        .map { $0.appendingPathComponent("poolctl") }
-    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw PoolctlMissing(searched: candidates.map(\.path))
+    let binary = Poolctl.binary
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        throw PoolctlMissing(path: binary)
     }
-    return binary
+    return URL(fileURLWithPath: binary)
 }
 
 struct PoolctlMissing: Error, CustomStringConvertible {
-    let searched: [String]
-    var description: String { "no poolctl executable in \(searched); build it first (swift build --build-tests)" }
+    let path: String
+    var description: String { "no poolctl executable at \(path); build it first (swift build --build-tests)" }
 }
 
 /// `GET http://<domain>/convos/status`: the status code and content type, or nil while

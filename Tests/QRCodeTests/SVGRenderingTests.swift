@@ -1,10 +1,10 @@
 import Foundation
-import FoundationXML
 @testable import QRCode
 import TestSupport
 import Testing
 // XMLParser lives in its own module outside Apple platforms.
 #if canImport(FoundationXML)
+import FoundationXML
 #endif
 
 struct SVGRenderingTests {

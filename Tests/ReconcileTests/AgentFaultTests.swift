@@ -33,18 +33,10 @@ struct AgentWorld {
     var prober: AgentClient { client }
 
     static func spec(minIdle: Int, maxTotal: Int, pacing: Int = 2) throws -> EnvironmentSpec {
-        let yaml = """
-        minIdle: \(minIdle)
-        maxTotal: \(maxTotal)
-        createsPerTick: \(pacing)
-        stuckTimeout: \(stuck.components.seconds)s
-        probeTimeout: \(probeTimeout.components.seconds)s
-        environments:
-          test:
-            railway: {projectId: project-1, environmentId: environment-1}
-            source: {repo: example/agents, branch: main, rootDirectory: agent}
-            instanceScheme: http
-        """
+        let yaml = RailwayFake.poolYAML([
+            "minIdle": "\(minIdle)", "maxTotal": "\(maxTotal)", "createsPerTick": "\(pacing)",
+            "stuckTimeout": "\(stuck.components.seconds)s", "probeTimeout": "\(probeTimeout.components.seconds)s",
+        ])
         return try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "pool.yaml", environment: "test").environment!
     }
 
@@ -83,8 +75,8 @@ struct AgentWorld {
     static func good() -> StandInConfiguration { StandInConfiguration(apiKey: key, defaultXMTPEnv: "dev") }
 
     var claims: ClaimService {
-        let clock = world.clock
-        return ClaimService(spec: spec, store: store, caller: client, logger: quiet, clock: { clock.now })
+        // The world's parts never fail to build.
+        try! buildPoolRuntime(spec: spec, parts: world.parts(prober: client, caller: client)).claims
     }
 
     func claim(_ agentName: String) async -> ClaimResult {

@@ -39,6 +39,31 @@ import Testing
         }
     }
 
+    /// One pass each way: a steady tick reads the store once (every kind of record in one
+    /// `observe`) and writes only the healthy answers; a tick with a pending drain reads
+    /// nothing more, and completes the request after applying.
+    @Test func aTickReadsTheStoreOnce() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 2) != nil)
+            let store = try #require(w.store as? SQLPoolStore)
+            func delta(_ body: () async -> Void) async -> [String: Int] {
+                let before = store.operationCounts
+                await body()
+                return store.operationCounts.merging(before) { $0 - $1 }.filter { $0.value != 0 }
+            }
+            let steady = await delta { _ = await r.tick() }
+            #expect(steady == ["observe": 1, "recordHealthy": 1], "\(steady)")
+
+            _ = try await w.store.addRequest(kind: .drain, count: 1, at: w.clock.now)
+            let draining = await delta { _ = await r.tick() }
+            #expect(draining["observe"] == 1, "\(draining)")
+            let reads = ["instances", "instance", "pendingRequests", "claimsInFlight", "consecutiveBuildFailures", "lastBuildFailureAt"]
+            #expect(reads.allSatisfy { draining[$0] == nil }, "\(draining)")
+            #expect(draining["completeRequest"] == 1, "\(draining)")
+        }
+    }
+
     @Test func aPushToTheBranchRedeploysNoInstance() async throws {
         try await ReconcileWorld.with(try ReconcileWorld.spec()) { w in
             #expect(await w.converge(w.reconciler(), idle: 3) != nil)

@@ -19,17 +19,9 @@ import Testing
     static let minIdle = 3
     static let maxTotal = 8
 
-    static let spec = """
-    minIdle: \(minIdle)
-    maxTotal: \(maxTotal)
-    createsPerTick: \(maxTotal)
-    tickInterval: 500ms
-    environments:
-      test:
-        railway: {projectId: project-1, environmentId: environment-1}
-        source: {repo: example/agents, branch: main, rootDirectory: agent}
-        instanceScheme: http
-    """
+    static let spec = RailwayFake.poolYAML([
+        "minIdle": "\(minIdle)", "maxTotal": "\(maxTotal)", "createsPerTick": "\(maxTotal)", "tickInterval": "500ms",
+    ])
 
     @Test(arguments: 1...20)
     func aKilledServerRestartsIntoAConsistentPool(seed: UInt64) async throws {

@@ -1,8 +1,8 @@
 import Foundation
-import FoundationNetworking
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
+import FoundationNetworking
 #endif
 
 /// The dashboard in headless Chromium against the real `poolctl serve --env here`:
@@ -71,7 +71,7 @@ import Testing
         #expect(listed.contains("data-state=\"claimed\"><b>1</b>"), "the pool bar counts the claimed instance")
 
         // 2. A screenshot for people, under test-output/ (ignored by git).
-        let output = URL(fileURLWithPath: ServeProcess.packageRoot).appendingPathComponent("test-output")
+        let output = URL(fileURLWithPath: Poolctl.packageRoot).appendingPathComponent("test-output")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let png = output.appendingPathComponent("dashboard.png")
         try? FileManager.default.removeItem(at: png)

@@ -15,17 +15,9 @@ import Testing
     static let idle = 50
     static let leaseSeconds = 3.0
 
-    static let spec = """
-    minIdle: \(idle)
-    maxTotal: \(idle)
-    createsPerTick: \(idle)
-    tickInterval: 1s
-    environments:
-      test:
-        railway: {projectId: project-1, environmentId: environment-1}
-        source: {repo: example/agents, branch: main, rootDirectory: agent}
-        instanceScheme: http
-    """
+    static let spec = RailwayFake.poolYAML([
+        "minIdle": "\(idle)", "maxTotal": "\(idle)", "createsPerTick": "\(idle)", "tickInterval": "1s",
+    ])
 
     struct Replica {
         var name: String

@@ -29,17 +29,10 @@ import Testing
     static let agents = 10
 
     static func spec(minIdle: Int, extra: String = "") -> String {
-        """
-        minIdle: \(minIdle)
-        maxTotal: 6
-        createsPerTick: 3
-        tickInterval: 1s
-        claimTimeouts: {create: 5s, join: 5s}
-        environments:
-          test:
-            railway: {projectId: project-1, environmentId: environment-1}
-            source: {repo: example/agents, branch: main, rootDirectory: agent}
-            instanceScheme: http
+        RailwayFake.poolYAML([
+            "minIdle": "\(minIdle)", "maxTotal": "6", "createsPerTick": "3", "tickInterval": "1s",
+            "claimTimeouts": "{create: 5s, join: 5s}",
+        ], environmentLines: """
         \(extra)
             variables:
               OPENCLAW_GATEWAY_TOKEN: ${POOL_API_KEY}
@@ -47,7 +40,7 @@ import Testing
               WEBHOOK_SECRET: ${WEBHOOK_SECRET}
               SMTP_PASSWORD: ${SMTP_PASSWORD}
               LOG_FORMAT: plain
-        """
+        """)
     }
 
     struct Secret {

@@ -1,10 +1,10 @@
 import Foundation
-import FoundationNetworking
 import Planning
 import RailwayFake
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
+import FoundationNetworking
 #endif
 
 /// `poolctl serve` as an operator runs it, against a fake Railway on loopback.
@@ -12,31 +12,11 @@ import Testing
     static let token = "acct-token-serve-77d1"
     static let key = "pool-key-serve-s3cr3t"
 
-    static let spec = """
-    minIdle: 1
-    maxTotal: 3
-    tickInterval: 1s
-    environments:
-      test:
-        railway: {projectId: project-1, environmentId: environment-1}
-        source: {repo: example/agents, branch: main, rootDirectory: agent}
-        instanceScheme: http
-      here:
-        platform: local
-    """
+    static let spec = RailwayFake.poolYAML(["minIdle": "1", "maxTotal": "3", "tickInterval": "1s"],
+                                           environmentLines: "  here:\n    platform: local")
 
     func withFake(_ body: (_ env: [String: String], _ fake: RailwayFake, _ specPath: String) async throws -> Void) async throws {
-        let fake = try RailwayFake(configuration: .init(accountTokens: [Self.token], epoch: Date()))
-        let url = try await fake.start()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("serve-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let specPath = dir.appendingPathComponent("pool.yaml").path
-        try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
-        let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": Self.key,
-                   "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path]
-        do { try await body(env, fake, specPath) } catch { await fake.stop(); throw error }
-        await fake.stop()
-        try? FileManager.default.removeItem(at: dir)
+        try await withFakeRailway(spec: Self.spec, token: Self.token, key: Self.key, body)
     }
 
     @Test func servesBecomesReadyAndExitsZeroOnSIGTERM() async throws {

@@ -1,7 +1,7 @@
 import Foundation
-import FoundationNetworking
 import TestSupport
 #if canImport(FoundationNetworking)
+import FoundationNetworking
 #endif
 
 /// The real `poolctl` (usually `serve`) as a child process, its stdout and stderr kept as
@@ -14,20 +14,8 @@ final class ServeProcess: @unchecked Sendable {
     private var outText = Data()
     private var errText = Data()
 
-    static var packageRoot: String { #filePath.components(separatedBy: "/Tests/")[0] }
-
-    /// The binary sits next to the test bundle in the build folder.
-    static var binary: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("poolctl").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return packageRoot + "/.build/debug/poolctl"
-    }
-
     init(_ args: [String], env: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: Poolctl.binary)
         process.arguments = args
         process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"].merging(env) { $1 }
         process.standardOutput = out

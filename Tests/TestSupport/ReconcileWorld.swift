@@ -40,16 +40,8 @@ public struct ReconcileWorld: Sendable {
     }
 
     public static func spec(minIdle: Int = 3, maxTotal: Int = 6, pacing: Int = 3, branch: String = "main") throws -> EnvironmentSpec {
-        let yaml = """
-        minIdle: \(minIdle)
-        maxTotal: \(maxTotal)
-        createsPerTick: \(pacing)
-        environments:
-          test:
-            railway: {projectId: project-1, environmentId: environment-1}
-            source: {repo: example/agents, branch: \(branch), rootDirectory: agent}
-            instanceScheme: http
-        """
+        let yaml = RailwayFake.poolYAML(["minIdle": "\(minIdle)", "maxTotal": "\(maxTotal)", "createsPerTick": "\(pacing)"],
+                                        branch: branch)
         return try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "pool.yaml", environment: "test").environment!
     }
 

@@ -12,7 +12,6 @@ import Store
 /// (unreachable, 401): left for a later tick; a claiming instance is never deleted.
 struct AbandonedClaims {
     var store: any PoolStore
-    var spec: EnvironmentSpec
     var logger: Logger
     var clock: @Sendable () -> Date
 
@@ -24,11 +23,10 @@ struct AbandonedClaims {
         max(settings.claimCreateTimeout, settings.claimJoinTimeout) + grace
     }
 
-    /// Ends the abandoned claims of `observed` in the store, and returns the observation
-    /// with the records as they now stand, so this tick plans from what was recorded.
-    func end(in observed: ObservedState) async -> ObservedState {
-        let limit = Self.limit(spec.settings)
-        let cutoff = clock().addingTimeInterval(-limit)
+    /// Ends the claims of `observed` in flight since before `cutoff` (the time the observer
+    /// probed them by) in the store, and returns the observation with the records as they
+    /// now stand, so this tick plans from what was recorded.
+    func end(in observed: ObservedState, startedBefore cutoff: Date, limit: TimeInterval) async -> ObservedState {
         var observed = observed
         for k in observed.instances.indices {
             guard var record = observed.instances[k].record, record.claim == .claiming,

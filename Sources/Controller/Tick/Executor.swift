@@ -52,15 +52,24 @@ public struct Executor: Sendable {
 
     /// What the executor reads of the classification the plan was made from.
     struct Known: Sendable {
-        /// Owned instances by id (a duplicate service shares its instance's id: the first wins).
-        var instances: [String: ClassifiedInstance]
+        /// Owned instances by the service they were listed with.
+        var byService: [String: ClassifiedInstance]
+        /// Owned instances with no listed service (a create that has not made one yet).
+        var unlisted: [String: ClassifiedInstance]
         /// Ours: owned services in the listing, and services our records name (one may be
         /// missing from a lagging listing and still be ours to delete).
         var ownedServices: Set<String>
 
         init(_ c: Classification) {
-            instances = Dictionary(c.owned.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
+            byService = Dictionary(c.owned.compactMap { i in i.service.map { ($0.serviceId, i) } }, uniquingKeysWith: { a, _ in a })
+            unlisted = Dictionary(c.owned.filter { $0.service == nil }.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
             ownedServices = Set(c.owned.compactMap { $0.service?.serviceId } + c.owned.compactMap { $0.record?.serviceId })
+        }
+
+        /// The instance an action names: by its service when it has one, so that two
+        /// services carrying one instance's name are never mixed up.
+        func instance(_ id: String, service: String?) -> ClassifiedInstance? {
+            service.map { byService[$0] } ?? unlisted[id]
         }
     }
 
@@ -96,12 +105,12 @@ public struct Executor: Sendable {
         do {
             try stillLeading()
             switch action {
-            case .create(let a): try await create(a, known.instances[a.instanceId])
+            case .create(let a): try await create(a, known.instance(a.instanceId, service: a.serviceId))
             case .delete(let a): try await delete(a, known)
             case .rename(let a):
                 try owned(a.serviceId, known)
                 try await platform.renameService(serviceId: a.serviceId, to: a.name)
-            case .mark(let a): try await mark(a, known.instances[a.instanceId])
+            case .mark(let a): try await mark(a, known.instance(a.instanceId, service: a.serviceId))
             }
             outcome = .ok
         } catch let refusal as Refusal {

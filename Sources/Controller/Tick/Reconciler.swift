@@ -76,11 +76,18 @@ public actor Reconciler {
     }
 
     func tickNow() async -> TickResult {
-        var observed = checkPlausible(await observer.observe(abandonedBefore: abandonedBefore()), remember: true)
-        if observed.complete { observed = await AbandonedClaims(store: executor.store, spec: spec, logger: logger, clock: clock).end(in: observed) }
+        let observedAt = clock()
+        let abandonedBefore = observedAt.addingTimeInterval(-AbandonedClaims.limit(spec.settings))
+        var observed = checkPlausible(await observer.observe(abandonedBefore: abandonedBefore), remember: true)
+        // Ended whatever the listing said (they are probed where the claim reached them),
+        // by a replica that still leads, when there are probes to end them by.
+        if observer.prober != nil && executor.mayAct() {
+            observed = await AbandonedClaims(store: executor.store, logger: logger, clock: clock)
+                .end(in: observed, startedBefore: abandonedBefore, limit: AbandonedClaims.limit(spec.settings))
+        }
         var tick = planned(observed)
         tick.results = await executor.apply(tick.plan, classification: tick.classification)
-        await record(tick)
+        await record(tick, observedAt: observedAt)
         log(tick)
         return tick
     }
@@ -95,9 +102,10 @@ public actor Reconciler {
             throw SavedPlan.Rejection.blind(observed.incompleteReason ?? "observation incomplete")
         }
         try saved.check(against: observed, spec: spec)
-        var tick = planned(observed)
-        tick.plan = saved.plan
-        tick.results = await executor.apply(saved.plan, classification: tick.classification)
+        // The classification the saved plan was made from (same observation, by the check).
+        let classification = Classifier.classify(observed, desired: DesiredState(spec: spec, newInstanceIds: []), now: clock())
+        let results = await executor.apply(saved.plan, classification: classification)
+        let tick = TickResult(observed: observed, plan: saved.plan, classification: classification, results: results)
         log(tick)
         return tick
     }
@@ -120,18 +128,14 @@ public actor Reconciler {
         now.timeIntervalSince(r.requestedAt) <= spec.settings.stuckTimeout
     }
 
-    /// Claims in flight since before this are abandoned (see `AbandonedClaims`).
-    func abandonedBefore() -> Date {
-        clock().addingTimeInterval(-AbandonedClaims.limit(spec.settings))
-    }
-
-    /// After applying: healthy answers, and the requests this tick served. A drain is served
-    /// by the tick that planned it (up to its count of idle instances); a replenish ends
-    /// when its window has passed. A replica that lost the lease mid-tick applied nothing:
-    /// the requests wait for the leader.
-    func record(_ tick: TickResult) async {
-        await recordHealthy(tick.observed)
-        guard tick.observed.complete && executor.mayAct() else { return }
+    /// After applying: healthy answers (at the time they were observed), and the requests
+    /// this tick served. A drain is served by the tick that planned it (up to its count of
+    /// idle instances); a replenish ends when its window has passed. A replica that lost the
+    /// lease mid-tick applied nothing and records nothing: the requests wait for the leader.
+    func record(_ tick: TickResult, observedAt: Date) async {
+        guard executor.mayAct() else { return }
+        await recordHealthy(tick.observed, at: observedAt)
+        guard tick.observed.complete else { return }
         let now = clock()
         for request in tick.observed.requests where request.kind == .drain || !replenishInEffect(request, now: now) {
             do { try await executor.store.completeRequest(id: request.id, at: now) }
@@ -139,7 +143,7 @@ public actor Reconciler {
         }
     }
 
-    func recordHealthy(_ observed: ObservedState) async {
+    func recordHealthy(_ observed: ObservedState, at time: Date) async {
         let healthy = observed.instances.compactMap { i -> String? in
             // A bound instance whose message stream is down is not healthy (docs/agent-contract.md
             // section 2, state D).
@@ -148,7 +152,7 @@ public actor Reconciler {
             return r.instanceId
         }
         guard !healthy.isEmpty else { return }
-        do { try await executor.store.recordHealthy(instanceIds: healthy, at: clock()) }
+        do { try await executor.store.recordHealthy(instanceIds: healthy, at: time) }
         catch { logger.warning("could not record healthy instances: \(error)") }
     }
 

@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Hummingbird
+import Model
 import Store
 import Views
 
@@ -67,17 +68,9 @@ struct PoolReadRoutes {
 
     struct EventPage: ResponseEncodable {
         var events: [PoolEvent]
-        /// Pass as `before` for the next (older) page; null on the last page.
-        var next: Int64?
-
-        enum CodingKeys: String, CodingKey { case events, next }
-
-        /// `next` is written even when null: the last page says so.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(events, forKey: .events)
-            try c.encode(next, forKey: .next)
-        }
+        /// Pass as `before` for the next (older) page; null on the last page (written even
+        /// then: the last page says so).
+        @EncodedAsNull var next: Int64?
     }
 
     static let maxEventsPerPage = 500

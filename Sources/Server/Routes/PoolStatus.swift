@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Model
 import Views
 
 /// `GET /api/pool/status`: the counts, when and how the last tick observed, and every instance.
@@ -11,27 +12,17 @@ struct PoolStatus: ResponseEncodable {
         /// Whether this replica runs the reconcile loop.
         var leading: Bool
         /// The replica holding the lease as last read; null when none holds it.
-        var holder: String?
-        var expiresAt: Date?
-
-        enum CodingKeys: String, CodingKey { case replica, leading, holder, expiresAt }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(replica, forKey: .replica)
-            try c.encode(leading, forKey: .leading)
-            try c.encode(holder, forKey: .holder)
-            try c.encode(expiresAt, forKey: .expiresAt)
-        }
+        @EncodedAsNull var holder: String?
+        @EncodedAsNull var expiresAt: Date?
     }
     /// Null for a lone process (no lease).
-    public var leader: Leader?
+    var leader: Leader?
     struct Tick: Encodable {
         var finishedAt: Date
         var complete: Bool
         var incompleteReason: String?
     }
-    public var counts: PoolCounts
-    public var tick: Tick
-    public var instances: [InstanceStatus]
+    var counts: PoolCounts
+    var tick: Tick
+    var instances: [InstanceStatus]
 }

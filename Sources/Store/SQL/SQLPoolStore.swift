@@ -6,18 +6,20 @@ import Model
 /// `SQLiteStore` and `PostgresStore` only choose the database.
 ///
 /// `@unchecked Sendable`: a non-final class cannot be checked, but it holds nothing
-/// mutable, only the driver (itself Sendable) and a logger.
+/// mutable, only the driver (itself Sendable), a logger and the operation counts (locked).
 public class SQLPoolStore: PoolStore, @unchecked Sendable {
     let driver: any SQLDriver
     let logger: Logger
     let beginBatcher: GroupCommit<BeginClaim, ClaimStart>
     let completeBatcher: GroupCommit<CompleteClaim, Void>
+    private let counted: CountingDriver
 
     init(driver: any SQLDriver, logger: Logger) {
-        self.driver = driver
+        counted = CountingDriver(driver)
+        self.driver = counted
         self.logger = logger
-        beginBatcher = Self.makeBeginBatcher(driver)
-        completeBatcher = Self.makeCompleteBatcher(driver)
+        beginBatcher = Self.makeBeginBatcher(counted)
+        completeBatcher = Self.makeCompleteBatcher(counted)
     }
 
     public func migrate() async throws -> [String] {
@@ -49,6 +51,10 @@ public class SQLPoolStore: PoolStore, @unchecked Sendable {
     public func close() async {
         await driver.close()
     }
+
+    /// How many times each operation reached the database since the store was opened
+    /// ("observe", "recordStep", ...): what the benchmarks count store round trips with.
+    public var operationCounts: [String: Int] { counted.counts }
 }
 
 /// Argument checks shared by the operations.
