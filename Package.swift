@@ -16,6 +16,8 @@ let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let hummingbirdCore: Target.Dependency = .product(name: "HummingbirdCore", package: "hummingbird")
+let nioHTTPTypes: Target.Dependency = .product(name: "NIOHTTPTypes", package: "swift-nio-extras")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
@@ -42,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // Already built for Hummingbird: its HTTP part types are what the edge limits handler reads.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -92,10 +96,11 @@ let package = Package(
         .target(name: "QRCode"),
         // The HTTP API: routes, auth, errors, metrics, what `poolctl serve` serves.
         // QRCode: GET /api/pool/qr; Crypto: constant-time comparison of the bearer token
-        // through SHA-256 digests; Metrics and Prometheus: GET /metrics.
+        // through SHA-256 digests; Metrics and Prometheus: GET /metrics; HummingbirdCore and
+        // NIOHTTPTypes: the HTTP/1 channel and the request parts the edge limits read.
         .target(name: "Server", dependencies: [
             "Controller", "Store", "Spec", "Model", "Ports", "Planning", "Views", "QRCode",
-            hummingbird, logging, lifecycle, unixSignals, crypto, httpTypes, nioCore, metrics, prometheus,
+            hummingbird, hummingbirdCore, logging, lifecycle, unixSignals, crypto, httpTypes, nioCore, nioHTTPTypes, metrics, prometheus,
         ], resources: [.copy("openapi.yaml"), .copy("dashboard.html")]),
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Model", "Ports", "Planning", "Observers", "Controller", "Views", "Store", "Railway", "RailwayFake",

@@ -34,9 +34,9 @@ extension LocalPlatform {
         }
     }
 
-    /// Stops every instance process (SIGTERM, then SIGKILL after the grace period) and
-    /// starts no more. The records stay: a later start over the same state directory
-    /// restarts the finished instances on their ports.
+    /// Stops every instance process (SIGTERM, then SIGKILL after the grace period), starts
+    /// no more, and gives the state folder up. The records stay: a later start over the
+    /// same state directory restarts the finished instances on their ports.
     public func shutdown() async {
         isShutDown = true
         let running = records.values.compactMap { record in record.pid.map { (record.id, $0) } }
@@ -55,6 +55,7 @@ extension LocalPlatform {
                 logger.error("cannot record stopped local instance", metadata: ["service": "\(id)", "error": "\(error)"])
             }
         }
+        lock.release()
         logger.info("local platform shut down", metadata: ["stopped": "\(running.count)"])
     }
 }

@@ -21,12 +21,17 @@ public actor LocalPlatform: Platform {
     let logger: Logger
     var records: [String: LocalServiceRecord] = [:]
     var isShutDown = false
+    /// This process's hold on the state folder, for the platform's life.
+    let lock: StateLock
 
-    /// Reads the state directory and brings its services back (see `recover()`).
+    /// Locks the state directory (throws `LocalPlatformError.stateInUse` when another
+    /// process holds it, having touched nothing), reads it and brings its services back
+    /// (see `recover()`).
     public init(configuration: LocalPlatformConfiguration,
                 logger: Logger = Logger(label: "local-platform")) async throws {
         self.configuration = configuration
         self.store = try ServiceRecordStore(directory: configuration.stateDirectory)
+        self.lock = try StateLock(folder: configuration.stateDirectory)
         self.logger = logger
         try await recover()
     }

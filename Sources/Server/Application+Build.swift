@@ -1,11 +1,13 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
 /// The API's router: public probes, counts and the dashboard page, everything else behind the bearer key.
 /// Separate from the application so tests can drive it without a socket.
 public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> {
-    let router = Router(context: PoolRequestContext.self)
+    // HEAD on every GET route: the GET's status and headers, no body.
+    let router = Router(context: PoolRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware(logger: context.logger))
     HealthRoutes(context: context).register(on: router)
     OpenAPIRoute().register(on: router)
@@ -21,10 +23,17 @@ public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> 
     return router
 }
 
-/// The HTTP server of `poolctl serve`, a `Service` for a `ServiceGroup`.
-/// `onServerRunning` receives the bound channel (its port, when the configured one is 0).
-public func buildApplication(_ context: ServerContext, configuration: ApplicationConfiguration,
+/// The HTTP server of `poolctl serve`, a `Service` for a `ServiceGroup`, every connection
+/// held to `limits` (Hummingbird's idle timeout for kept-alive connections, the rest by
+/// `EdgeLimitsHandler`). `onServerRunning` receives the bound channel (its port, when the
+/// configured one is 0).
+public func buildApplication(_ context: ServerContext, configuration: ApplicationConfiguration, limits: EdgeLimits = EdgeLimits(),
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-    Application(router: buildRouter(context), configuration: configuration,
-                onServerRunning: onServerRunning, logger: context.logger)
+    let gate = ConnectionGate(limits: limits)
+    let logger = context.logger
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [EdgeLimitsHandler(limits: limits, gate: gate, logger: logger)],
+        idleTimeout: .init(limits.idleTimeout))
+    return Application(router: buildRouter(context), server: .http1(configuration: http1), configuration: configuration,
+                       onServerRunning: onServerRunning, logger: logger)
 }

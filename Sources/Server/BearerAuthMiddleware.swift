@@ -5,7 +5,9 @@ import Hummingbird
 /// Lets a request through only with `Authorization: Bearer <POOL_API_KEY>`, exactly: the
 /// scheme is case-sensitive and nothing may surround the key. The header is compared
 /// through SHA-256 digests with a loop that always reads every byte, so the time taken
-/// says nothing about how much of the key was right.
+/// says nothing about how much of the key was right. A refusal closes the connection
+/// (`Connection: close`): the body it would carry is never read, so the connection must not
+/// wait for it.
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Nil when no key is configured: then nothing is let through.
     private let expected: SHA256.Digest?
@@ -18,7 +20,7 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let expected, let header = request.headers[.authorization],
               Self.equal(SHA256.hash(data: Data(header.utf8)), expected) else {
             throw APIError(.unauthorized, "missing or wrong API key: send 'Authorization: Bearer <POOL_API_KEY>'",
-                           headers: [.wwwAuthenticate: "Bearer"])
+                           headers: [.wwwAuthenticate: "Bearer", .connection: "close"])
         }
         return try await next(request, context)
     }

@@ -8,7 +8,7 @@ import Spec
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release). Results are recorded in BENCHMARKS.md.",
-        subcommands: [PlanBench.self, ClaimBench.self, ScaleBench.self, ConvergeBench.self])
+        subcommands: [PlanBench.self, ClaimBench.self, ScaleBench.self, ConvergeBench.self, FloodBench.self])
 }
 
 /// Planning time over a realistic pool: mostly claimed, some idle, provisioning, dead,

@@ -43,6 +43,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a leader lease lasts; renewed every third of it.")
     var leaseSeconds: Double = 15
 
+    @Option(help: "Seconds a request head may take, from the connection opening or the previous response.")
+    var headTimeout: Double = 10
+
+    @Option(help: "Seconds a request body may take after its head.")
+    var bodyTimeout: Double = 30
+
+    @Option(help: "Seconds a kept-alive connection may sit idle between requests.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Connections open at once; more are closed as soon as they are accepted.")
+    var maxConnections = 1_024
+
+    @Option(help: "Connections open at once from one client address.")
+    var maxConnectionsPerAddress = 256
+
     func run() async throws {
         do {
             try await serve()
@@ -59,16 +74,30 @@ struct ServeCommand: AsyncParsableCommand {
         guard let apiKey = env["POOL_API_KEY"], !apiKey.isEmpty else {
             throw CLIError("POOL_API_KEY is not set: the API's protected routes are called with it, and instances are created and probed with it")
         }
-        // The local platform's instances are this process's children: started (and
-        // recovered from an earlier run) here, stopped when it stops.
-        let local = spec.platform == .local ? try await Self.startLocalPlatform(spec, apiKey: apiKey, env: env, logger: logger) : nil
-        // Fails now, with the reason, when the spec's platform cannot be reached or built.
-        do { _ = try PoolContext.makePlatform(spec, env: env, local: local) } catch {
-            await local?.shutdown()
-            throw error
-        }
+        // Everything that can be checked is checked before anything starts.
         let port = try listenPort(env)
+        let limits = try edgeLimits()
+        guard leaseSeconds >= 1, leaseSeconds <= 3600 else {
+            throw CLIError("--lease-seconds must be from 1 to 3600, got \(leaseSeconds)")
+        }
+        // The local platform's instances are this process's children: started (and
+        // recovered from an earlier run) here, stopped when it stops, whichever way. Its
+        // state folder is locked: a second server over it refuses to start, touching nothing.
+        let local = spec.platform == .local ? try await Self.startLocalPlatform(spec, apiKey: apiKey, env: env, logger: logger) : nil
+        do {
+            try await serve(spec: spec, apiKey: apiKey, port: port, limits: limits, local: local, env: env, logger: logger)
+        } catch {
+            await local?.shutdown()
+            throw error as? CLIError ?? CLIError("\(error)")
+        }
+        await local?.shutdown()
+        logger.info("stopped")
+    }
 
+    func serve(spec: EnvironmentSpec, apiKey: String, port: Int, limits: EdgeLimits, local: LocalPlatform?,
+               env: [String: String], logger: Logger) async throws {
+        // Fails now, with the reason, when the spec's platform cannot be reached or built.
+        _ = try PoolContext.makePlatform(spec, env: env, local: local)
         let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
         do {
             let applied = try await store.migrate()
@@ -78,10 +107,6 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("could not migrate the store: \(error)")
         }
         let metrics = PoolMetrics()
-        guard leaseSeconds >= 1, leaseSeconds <= 3600 else {
-            await store.close()
-            throw CLIError("--lease-seconds must be from 1 to 3600, got \(leaseSeconds)")
-        }
         let replica = replicaId ?? env["POOL_REPLICA_ID"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(Self.hostName())-\(ProcessInfo.processInfo.processIdentifier)"
         let trigger = TriggerBox()
@@ -100,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
                 onTick: { metrics.record(tick: $0, duration: $1) })
             let app = buildApplication(
                 ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics, lease: lease),
-                configuration: .init(address: .hostname(host, port: port), serverName: "poolctl"),
+                configuration: .init(address: .hostname(host, port: port), serverName: "poolctl"), limits: limits,
                 onServerRunning: { channel in
                     logger.info("listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? port)",
                                                         "environment": "\(spec.name)"])
@@ -114,14 +139,11 @@ struct ServeCommand: AsyncParsableCommand {
             try await ServiceGroup(configuration: configuration).run()
         } catch {
             try? await httpClient.shutdown()
-            await local?.shutdown()
             await store.close()
-            throw error as? CLIError ?? CLIError("\(error)")
+            throw error
         }
         try? await httpClient.shutdown()
-        await local?.shutdown()
         await store.close()
-        logger.info("stopped")
     }
 
     /// State in POOL_LOCAL_STATE (default `.pool-local/<environment>`), so a restart adopts
@@ -144,6 +166,20 @@ struct ServeCommand: AsyncParsableCommand {
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "replica" }
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return name.isEmpty ? "replica" : name
+    }
+
+    /// The HTTP edge's limits from the options, each checked.
+    func edgeLimits() throws -> EdgeLimits {
+        for (name, seconds) in [("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout)] {
+            guard seconds > 0, seconds <= 3600 else { throw CLIError("\(name) must be more than 0 and at most 3600 seconds, got \(seconds)") }
+        }
+        guard (1...100_000).contains(maxConnections) else { throw CLIError("--max-connections must be 1...100000, got \(maxConnections)") }
+        guard (1...maxConnections).contains(maxConnectionsPerAddress) else {
+            throw CLIError("--max-connections-per-address must be 1...\(maxConnections) (--max-connections), got \(maxConnectionsPerAddress)")
+        }
+        return EdgeLimits(headTimeout: .milliseconds(Int64(headTimeout * 1000)), bodyTimeout: .milliseconds(Int64(bodyTimeout * 1000)),
+                          idleTimeout: .milliseconds(Int64(idleTimeout * 1000)), maxConnections: maxConnections,
+                          maxConnectionsPerAddress: maxConnectionsPerAddress)
     }
 
     func listenPort(_ env: [String: String]) throws -> Int {

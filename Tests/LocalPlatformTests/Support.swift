@@ -64,8 +64,10 @@ struct Sandbox {
     func runningInstances() throws -> [Int32] { try processes(startedFrom: executable) }
 
     /// Every file of the state directory, as text.
+    /// The records and logs in the state folder (its lock file left out).
     func stateFilesText() throws -> String {
         try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent != ".lock" }
             .map { try String(contentsOf: $0, encoding: .utf8) }
             .joined(separator: "\n")
     }

@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Foundation
+import Hummingbird
+import Server
+import ServiceLifecycle
+import TestSupport
+import Testing
+
+/// The HTTP edge against clients that hold connections: slow heads and bodies are cut at
+/// their deadlines, a request without the key is answered 401 and closed without its body,
+/// connections over a cap are refused at once while others are served. Short limits set
+/// for the test; real sockets on loopback, from several loopback source addresses.
+@Suite(.timeLimit(.minutes(2))) struct EdgeLimitTests {
+    static let short = EdgeLimits(headTimeout: .milliseconds(500), bodyTimeout: .milliseconds(500),
+                                  idleTimeout: .seconds(30), maxConnections: 6, maxConnectionsPerAddress: 3)
+
+    /// A server with `limits` on a free loopback port for `body`.
+    func withServer(_ limits: EdgeLimits = short, _ body: (Int) async throws -> Void) async throws {
+        try await ServerWorld.with { world in
+            let port = Port()
+            let app = buildApplication(world.context, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                       limits: limits, onServerRunning: { port.set($0.localAddress?.port ?? 0) })
+            let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
+            let running = Task { try await group.run() }
+            defer { running.cancel() }
+            try await eventually("the server to listen") { port.value != 0 }
+            try await body(port.value)
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+        }
+    }
+
+    final class Port: @unchecked Sendable {
+        private let lock = NSLock()
+        private var bound = 0
+        var value: Int { lock.withLock { bound } }
+        func set(_ port: Int) { lock.withLock { bound = port } }
+    }
+
+    @Test func slowHeadsAreClosedAtTheirDeadline() async throws {
+        try await withServer { port in
+            let clients = try (0..<3).map { _ in try RawConnection(port: port) }
+            for c in clients { c.send("GET /healthz HTTP/1.1\r\nHo") }
+            // One byte every 100 ms: the head never completes, and is cut at 500 ms.
+            var open = clients
+            for _ in 0..<30 where !open.isEmpty {
+                var stillOpen: [RawConnection] = []
+                for c in open where c.send("x") {
+                    if await !c.waitForClose(within: .milliseconds(100)) { stillOpen.append(c) }
+                }
+                open = stillOpen
+            }
+            let closed = clients.count - open.count
+            #expect(closed == clients.count, "\(closed) of \(clients.count) slow heads were closed")
+            #expect(clients.allSatisfy { $0.received.isEmpty }, "no answer to a head that never ended")
+        }
+    }
+
+    @Test func aSlowBodyIsClosedAtItsDeadline() async throws {
+        try await withServer { port in
+            let client = try RawConnection(port: port)
+            client.send("POST /api/pool/drain HTTP/1.1\r\nHost: pool\r\nAuthorization: Bearer \(ServerFixtures.apiKey)\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            #expect(await client.waitForClose(within: .seconds(5)), "a body that stalls is cut at the body deadline")
+        }
+    }
+
+    @Test func aRequestWithoutTheKeyIsRefusedAtOnceAndClosedWithoutItsBody() async throws {
+        // A body deadline far off: what closes the connection is the 401, not the timer.
+        var limits = Self.short
+        limits.bodyTimeout = .seconds(60)
+        try await withServer(limits) { port in
+            let started = ContinuousClock.now
+            let client = try RawConnection(port: port)
+            client.send("POST /api/pool/claim HTTP/1.1\r\nHost: pool\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+            #expect(await client.waitForClose(within: .seconds(5)))
+            #expect(client.received.hasPrefix("HTTP/1.1 401"), "\(client.received.prefix(200))")
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func connectionsOverACapAreRefusedWhileOthersAreServed() async throws {
+        var limits = Self.short
+        limits.headTimeout = .seconds(60)  // held connections stay open for the test
+        try await withServer(limits) { port in
+            let idle = try await Self.healthzMedian(port: port, from: "127.0.0.2")
+            // Four from one address over its cap of three: one is refused at once (which one
+            // depends on the order the event loops take them up), three stay open.
+            var held = try await Self.open(4, port: port, from: "127.0.0.1", refused: 1)
+            // Another address is served meanwhile, as quickly as before: within 100 ms, or
+            // (on a machine loaded by other work) not much slower than with nothing held.
+            let capped = try await Self.healthzMedian(port: port, from: "127.0.0.2")
+            #expect(capped < .milliseconds(100) || capped < idle * 3 + .milliseconds(50),
+                    "healthz median \(capped) while the cap holds, \(idle) before")
+            // Four from two more addresses against the server's cap of six: one is refused.
+            let more = try await Self.open(2, port: port, from: "127.0.0.3", refused: 0)
+                + Self.open(2, port: port, from: "127.0.0.4", refused: 1)
+            // Closed connections free their places: the first address is served again.
+            held.removeAll()
+            try await eventually("a place freed", seconds: 5, every: .milliseconds(50)) {
+                try await RawConnection.get("/healthz", port: port, from: "127.0.0.1").status == "HTTP/1.1 200 OK"
+            }
+            _ = more
+        }
+    }
+
+    /// The median time of five `GET /healthz` from `source`, each answered 200.
+    static func healthzMedian(port: Int, from source: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Duration {
+        var took: [Duration] = []
+        for _ in 0..<5 {
+            let answer = try await RawConnection.get("/healthz", port: port, from: source)
+            #expect(answer.status == "HTTP/1.1 200 OK", sourceLocation: sourceLocation)
+            took.append(answer.took)
+        }
+        return took.sorted()[2]
+    }
+
+    /// Opens `count` connections from `source` and checks that `refused` of them are closed
+    /// at once and the rest stay open; returns the open ones.
+    static func open(_ count: Int, port: Int, from source: String, refused: Int,
+                     sourceLocation: SourceLocation = #_sourceLocation) async throws -> [RawConnection] {
+        let connections = try (0..<count).map { _ in try RawConnection(port: port, from: source) }
+        var open: [RawConnection] = []
+        for c in connections where await !c.waitForClose(within: .milliseconds(300)) { open.append(c) }
+        #expect(count - open.count == refused, "\(count - open.count) of \(count) from \(source) refused, expected \(refused)",
+                sourceLocation: sourceLocation)
+        return open
+    }
+}
+#endif

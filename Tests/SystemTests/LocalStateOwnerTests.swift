@@ -1,0 +1,88 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import RailwayFake
+import TestSupport
+import Testing
+
+/// One owner per local state folder, with real `poolctl serve` processes: a second server
+/// over a folder in use refuses to start (naming the folder and the running process), on a
+/// free port or a busy one, and the first server's instances, claimed ones included, keep
+/// answering; a follower over a folder of its own stops none of the leader's instances.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct LocalStateOwnerTests {
+    static let key = "pool-key-owner-s3cr3t"
+    static let spec = "minIdle: 2\nmaxTotal: 4\ntickInterval: 1s\nenvironments:\n  here:\n    platform: local\n"
+
+    struct Server {
+        let process: ServeProcess
+        let base: String
+        let port: Int
+    }
+
+    func start(_ folder: URL, state: String, name: String) async throws -> Server {
+        let env = ["POOL_API_KEY": Self.key, "POOL_SQLITE_PATH": folder.appendingPathComponent("pool.sqlite").path,
+                   "POOL_LOCAL_STATE": folder.appendingPathComponent(state).path]
+        let process = try ServeProcess(["serve", "--spec", folder.appendingPathComponent("pool.yaml").path, "--env", "here",
+                                        "--host", "127.0.0.1", "--port", "0", "--replica-id", name, "--lease-seconds", "5"], env: env)
+        try await eventually("\(name) listening", seconds: 30) { process.port != nil || !process.process.isRunning }
+        let port = try #require(process.port, "\(name) did not listen: \(process.stderr)")
+        return Server(process: process, base: "http://127.0.0.1:\(port)", port: port)
+    }
+
+    /// Every instance of the pool answers its status at its URL.
+    func instancesAnswer(_ urls: [String], _ when: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+        let auth = ["Authorization": "Bearer \(Self.key)"]
+        for url in urls {
+            let status = try? await ServeProcess.get(url + "/convos/status", headers: auth).0
+            #expect(status == 200, "\(url) \(when): \(status.map(String.init) ?? "no answer")", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aSecondServerOverTheSameStateRefusesAndStopsNothing() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("owner-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.spec.write(to: folder.appendingPathComponent("pool.yaml"), atomically: true, encoding: .utf8)
+        let first = try await start(folder, state: "local", name: "first")
+        defer { first.process.stop() }
+        let auth = ["Authorization": "Bearer \(Self.key)"]
+        try await eventually("two idle instances", seconds: 60, every: .milliseconds(200)) {
+            try await ServeProcess.get(first.base + "/api/pool/counts").1.contains("\"idle\":2")
+        }
+        var request = URLRequest(url: URL(string: first.base + "/api/pool/claim")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(Self.key)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"agentName": "Kept", "instructions": "Stay up."}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let status = try await ServeProcess.get(first.base + "/api/pool/status", headers: auth).1
+        let urls = status.components(separatedBy: "\"url\":\"").dropFirst().compactMap { $0.split(separator: "\"").first }
+            .map { $0.replacingOccurrences(of: "\\/", with: "/") }
+        #expect(urls.count >= 2, "\(status)")
+        await instancesAnswer(urls, "before")
+
+        // Over the same folder, on a free port and on the first's (busy) port: refused.
+        let state = folder.appendingPathComponent("local").path
+        for port in ["0", String(first.port)] {
+            let env = ["POOL_API_KEY": Self.key, "POOL_SQLITE_PATH": folder.appendingPathComponent("pool.sqlite").path,
+                       "POOL_LOCAL_STATE": state]
+            let second = try await ServeProcess.run(["serve", "--spec", folder.appendingPathComponent("pool.yaml").path,
+                                                     "--env", "here", "--host", "127.0.0.1", "--port", port], env: env)
+            #expect(second.status != 0)
+            #expect(second.stderr.contains(state) && second.stderr.contains("pid \(first.process.process.processIdentifier)"),
+                    "\(second.stderr)")
+            await instancesAnswer(urls, "after a second server on port \(port) was refused")
+        }
+
+        // A follower over a folder of its own, sharing the store: stopping it stops nothing.
+        let follower = try await start(folder, state: "follower", name: "follower")
+        try await eventually("the follower to see the leader", seconds: 30, every: .milliseconds(200)) {
+            try await ServeProcess.get(follower.base + "/api/pool/status", headers: auth).1.contains("\"leading\":false")
+        }
+        follower.process.process.terminate()
+        #expect(await follower.process.waitForExit(seconds: 30) == 0, "\(follower.process.stderr)")
+        await instancesAnswer(urls, "after the follower stopped")
+    }
+}
