@@ -11,20 +11,15 @@ import Glibc
 struct FloodBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "flood", abstract: "Resident memory of poolctl serve before, during and after floods of idle connections.")
 
-    @Option(help: "Idle connections per round (the server admits up to its cap and refuses the rest).")
-    var connections = 10_000
+    @Option(help: "Idle connections per round (the server admits up to its cap and refuses the rest).") var connections = 10_000
 
-    @Option(help: "Loopback source addresses the flood comes from (127.0.0.1 and up), spread evenly.")
-    var addresses = 8
+    @Option(help: "Loopback source addresses the flood comes from (127.0.0.1 and up), spread evenly.") var addresses = 8
 
-    @Option(help: "Rounds.")
-    var rounds = 3
+    @Option(help: "Rounds.") var rounds = 3
 
-    @Option(help: "Seconds each flood is held.")
-    var hold = 5.0
+    @Option(help: "Seconds each flood is held.") var hold = 5.0
 
-    @Option(help: "Seconds to wait after a flood before measuring again.")
-    var settle = 5.0
+    @Option(help: "Seconds to wait after a flood before measuring again.") var settle = 5.0
 
     func run() async throws {
         #if canImport(Glibc)

@@ -10,10 +10,7 @@ import Testing
     @Test func aSecondPlatformOverTheSameFolderRefusesAndTouchesNothing() async throws {
         try await withSandbox { sandbox in
             let first = try await sandbox.platform()
-            let instance = try await sandbox.createInstance(on: first, name: "agent-1")
-            sandbox.finishBuilds()
-            _ = try await first.listServices()
-            let pid = try #require(await first.records[instance.id]?.pid)
+            let instance = try await sandbox.runningInstance(on: first, name: "agent-1")
             #expect(await eventually { isListening(instance.domain) })
 
             await #expect(throws: LocalPlatformError.stateInUse(folder: sandbox.directory.path, pid: getpid())) {
@@ -22,7 +19,7 @@ import Testing
             let message = LocalPlatformError.stateInUse(folder: sandbox.directory.path, pid: getpid()).description
             #expect(message.contains(sandbox.directory.path) && message.contains("pid \(getpid())"))
             // The refused start stopped nothing: the first's instance still runs and answers.
-            #expect(InstanceProcess.isAlive(pid))
+            #expect(InstanceProcess.isAlive(instance.pid))
             #expect(await statusAnswer(domain: instance.domain, key: sandbox.key)?.code == 200)
 
             // Once the first gives the folder up, a new platform takes it.

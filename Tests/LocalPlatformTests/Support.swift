@@ -42,6 +42,21 @@ struct Sandbox {
     }
 
     /// Create, configure, domain, build and pin, as the executor does. Returns the id and domain.
+    /// An instance built and running on `platform`, with the process it runs as.
+    struct Running: Sendable {
+        var id: String
+        var domain: String
+        var pid: Int32
+    }
+
+    func runningInstance(on platform: LocalPlatform, name: String) async throws -> Running {
+        let instance = try await createInstance(on: platform, name: name)
+        finishBuilds()
+        _ = try await platform.listServices()
+        let pid = try #require(await platform.records[instance.id]?.pid)
+        return Running(id: instance.id, domain: instance.domain, pid: pid)
+    }
+
     func createInstance(on platform: LocalPlatform, name: String) async throws -> (id: String, domain: String) {
         let blueprint = InstanceBlueprint(name: name, repo: "example/agent", branch: "main",
                                           rootDirectory: "agent", variables: ["POOL_API_KEY": key])
