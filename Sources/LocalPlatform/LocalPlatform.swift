@@ -33,7 +33,13 @@ public actor LocalPlatform: Platform {
         self.store = try ServiceRecordStore(directory: configuration.stateDirectory)
         self.lock = try StateLock(folder: configuration.stateDirectory)
         self.logger = logger
-        try await recover()
+        do {
+            try await recover()
+        } catch {
+            // Processes it restarted before failing are its own: stopped, not orphaned.
+            await shutdown()
+            throw error
+        }
     }
 
     public func listServices() async throws -> [PlatformService] {

@@ -77,6 +77,10 @@ struct ServeCommand: AsyncParsableCommand {
         // Everything that can be checked is checked before anything starts.
         let port = try listenPort(env)
         let limits = try edgeLimits()
+        // Every connection is a descriptor: the cap must fit under the open-file limit.
+        if let files = FileLimit.raise(), files < limits.maxConnections + FileLimit.reserve {
+            logger.warning("the open-file limit (\(files)) leaves too little room for --max-connections \(limits.maxConnections) and the server's own files; raise it (ulimit -n) or lower the cap")
+        }
         guard leaseSeconds >= 1, leaseSeconds <= 3600 else {
             throw CLIError("--lease-seconds must be from 1 to 3600, got \(leaseSeconds)")
         }
@@ -171,7 +175,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The HTTP edge's limits from the options, each checked.
     func edgeLimits() throws -> EdgeLimits {
         for (name, seconds) in [("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout)] {
-            guard seconds > 0, seconds <= 3600 else { throw CLIError("\(name) must be more than 0 and at most 3600 seconds, got \(seconds)") }
+            guard seconds >= 0.001, seconds <= 3600 else { throw CLIError("\(name) must be from 0.001 to 3600 seconds, got \(seconds)") }
         }
         guard (1...100_000).contains(maxConnections) else { throw CLIError("--max-connections must be 1...100000, got \(maxConnections)") }
         guard (1...maxConnections).contains(maxConnectionsPerAddress) else {

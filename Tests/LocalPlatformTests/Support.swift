@@ -41,7 +41,6 @@ struct Sandbox {
             failBuilds: failBuilds, now: { clock.now }))
     }
 
-    /// Create, configure, domain, build and pin, as the executor does. Returns the id and domain.
     /// An instance built and running on `platform`, with the process it runs as.
     struct Running: Sendable {
         var id: String
@@ -57,6 +56,7 @@ struct Sandbox {
         return Running(id: instance.id, domain: instance.domain, pid: pid)
     }
 
+    /// Create, configure, domain, build and pin, as the executor does. Returns the id and domain.
     func createInstance(on platform: LocalPlatform, name: String) async throws -> (id: String, domain: String) {
         let blueprint = InstanceBlueprint(name: name, repo: "example/agent", branch: "main",
                                           rootDirectory: "agent", variables: ["POOL_API_KEY": key])

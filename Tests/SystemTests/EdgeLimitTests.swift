@@ -57,7 +57,10 @@ import Testing
     }
 
     @Test func aSlowBodyIsClosedAtItsDeadline() async throws {
-        try await withServer { port in
+        // A head deadline far off: what closes the connection is the body's.
+        var limits = Self.short
+        limits.headTimeout = .seconds(60)
+        try await withServer(limits) { port in
             let client = try RawConnection(port: port)
             client.send("POST /api/pool/drain HTTP/1.1\r\nHost: pool\r\nAuthorization: Bearer \(ServerFixtures.apiKey)\r\n"
                         + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
@@ -66,9 +69,10 @@ import Testing
     }
 
     @Test func aRequestWithoutTheKeyIsRefusedAtOnceAndClosedWithoutItsBody() async throws {
-        // A body deadline far off: what closes the connection is the 401, not the timer.
+        // Deadlines far off: what closes the connection is the 401, not a timer.
         var limits = Self.short
         limits.bodyTimeout = .seconds(60)
+        limits.headTimeout = .seconds(60)
         try await withServer(limits) { port in
             let started = ContinuousClock.now
             let client = try RawConnection(port: port)

@@ -18,7 +18,9 @@ public struct EdgeLimits: Sendable, Equatable {
     public var idleTimeout: Duration
     /// Connections open at once; the next one is closed as soon as it is accepted.
     public var maxConnections: Int
-    /// Connections open at once from one client address.
+    /// Connections open at once from one client address (the TCP peer: behind a proxy,
+    /// such as Railway's edge, that is the proxy's address, so keep it well above what the
+    /// proxy carries).
     public var maxConnectionsPerAddress: Int
 
     public init(headTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60),
@@ -60,7 +62,8 @@ public final class ConnectionGate: Sendable {
             defer { if open.total == 0 { open.peak = 0 } }
             return open.total == 0 && open.peak >= Self.floodSize
         }
-        if flooded { Self.returnFreedMemory() }
+        // Off the event loop: trimming can take a few milliseconds.
+        if flooded { DispatchQueue.global(qos: .utility).async { Self.returnFreedMemory() } }
     }
 
     /// So many connections open at once that the memory they held is worth handing back

@@ -35,7 +35,8 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        start(context)
+        // A refused connection is closed already: nothing after this handler hears of it.
+        guard start(context) else { return }
         context.fireChannelActive()
     }
 
@@ -52,13 +53,30 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let request):
             inProgress += 1
+            // After an upgrade or CONNECT the HTTP decoder parses no more: nothing may follow.
+            if request.method == .connect || request.headerFields[.upgrade] != nil { closeAfterResponse = true }
             setDeadline(context, after: limits.bodyTimeout, for: "the request body")
-        case .end: cancelDeadline()
+        case .end:
+            // Answered before its body ended (an early refusal): the next head is due now.
+            if inProgress == 0 { setDeadline(context, after: limits.headTimeout, for: "the next request head") } else { cancelDeadline() }
         case .body: break
         }
         context.fireChannelRead(data)
+    }
+
+    /// A client that stops reading its answers holds the response in flight: it gets as
+    /// long as a request body to read again.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable {
+            setDeadline(context, after: limits.bodyTimeout, for: "the client to read its response")
+        } else if inProgress == 0 {
+            setDeadline(context, after: limits.headTimeout, for: "the next request head")
+        } else {
+            cancelDeadline()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -68,8 +86,7 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(data, promise: promise)
         case .end:
             if closeAfterResponse {
-                context.writeAndFlush(data, promise: promise)
-                context.close(promise: nil)
+                closeAfterWriting(context, data, promise: promise)
             } else {
                 context.write(data, promise: promise)
                 inProgress = max(0, inProgress - 1)
@@ -80,17 +97,34 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Counts the connection in, or closes it at once; then the first head's deadline.
-    private func start(_ context: ChannelHandlerContext) {
-        guard admitted == nil else { return }
+    /// Ends the connection after its last response part: the answer is flushed, then the
+    /// output closed (the client reads all of it and the end of the stream), and a moment
+    /// later the connection, so that input the client still sends (a body nobody reads)
+    /// does not make the kernel reset the connection before the answer is read.
+    private func closeAfterWriting(_ context: ChannelHandlerContext, _ data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.cascade(to: promise)
+        context.writeAndFlush(data, promise: written)
+        let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
+        written.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+            context.close(mode: .output, promise: nil)
+            loop.scheduleTask(in: .seconds(1)) { context.close(promise: nil) }
+        }
+    }
+
+    /// Counts the connection in, or closes it at once (false); then the first head's deadline.
+    @discardableResult
+    private func start(_ context: ChannelHandlerContext) -> Bool {
+        guard admitted == nil else { return true }
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
         guard gate.admit(address: address) else {
             logger.debug("connection refused: too many open", metadata: ["client": "\(address)"])
             context.close(promise: nil)
-            return
+            return false
         }
         admitted = address
         setDeadline(context, after: limits.headTimeout, for: "the request head")
+        return true
     }
 
     private func setDeadline(_ context: ChannelHandlerContext, after timeout: Duration, for what: String) {
