@@ -21,6 +21,9 @@ struct FloodBench: AsyncParsableCommand {
 
     @Option(help: "Seconds to wait after a flood before measuring again.") var settle = 5.0
 
+    @Option(help: "The poolctl that serves (default: this one), to compare with another build under the same flood.")
+    var server: String?
+
     func run() async throws {
         #if canImport(Glibc)
         Self.raiseFileLimit()
@@ -29,20 +32,20 @@ struct FloodBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         let specPath = folder.appendingPathComponent("pool.yaml").path
         try "minIdle: 0\nenvironments:\n  bench:\n    platform: local\n".write(toFile: specPath, atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        server.arguments = ["serve", "--spec", specPath, "--env", "bench", "--host", "127.0.0.1", "--port", "0"]
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: try self.server ?? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        serve.arguments = ["serve", "--spec", specPath, "--env", "bench", "--host", "127.0.0.1", "--port", "0"]
         let log = folder.appendingPathComponent("serve.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        server.standardError = try FileHandle(forWritingTo: log)
-        server.standardOutput = FileHandle.nullDevice
+        serve.standardError = try FileHandle(forWritingTo: log)
+        serve.standardOutput = FileHandle.nullDevice
         var environment = ["PATH": "/usr/bin:/bin", "POOL_API_KEY": "bench-flood-key", "NO_COLOR": "1",
                            "POOL_SQLITE_PATH": folder.appendingPathComponent("pool.sqlite").path,
                            "POOL_LOCAL_STATE": folder.appendingPathComponent("local").path]
         if let arenas = ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] { environment["MALLOC_ARENA_MAX"] = arenas }
-        server.environment = environment
-        try server.run()
-        defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
+        serve.environment = environment
+        try serve.run()
+        defer { if serve.isRunning { serve.terminate(); serve.waitUntilExit() } }
         var port = 0
         for _ in 0..<300 where port == 0 {
             try await Task.sleep(for: .milliseconds(100))
@@ -51,7 +54,7 @@ struct FloodBench: AsyncParsableCommand {
         }
         guard port != 0 else { throw CLIError("poolctl serve did not listen: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")") }
         try await Task.sleep(for: .seconds(2))
-        let pid = server.processIdentifier
+        let pid = serve.processIdentifier
         let start = Self.residentKiB(pid)
         print("connections \(connections) per round, held \(hold) s, settle \(settle) s; serve resident at start \(start / 1024) MiB")
         print("round  before MiB  during MiB  after MiB  after/before  open after 1 s  closed  healthz median ms (max)")
