@@ -83,9 +83,10 @@ import Testing
         }
     }
 
-    @Test func connectionsOverACapAreRefusedWhileOthersAreServed() async throws {
+    @Test func connectionsOverACapAreRefusedOrMakeRoomWhileOthersAreServed() async throws {
         var limits = Self.short
         limits.headTimeout = .seconds(60)  // held connections stay open for the test
+        limits.bodyTimeout = .seconds(60)
         try await withServer(limits) { port in
             let idle = try await Self.healthzMedian(port: port, from: "127.0.0.2")
             // Four from one address over its cap of three: one is refused at once (which one
@@ -96,15 +97,40 @@ import Testing
             let capped = try await Self.healthzMedian(port: port, from: "127.0.0.2")
             #expect(capped < .milliseconds(100) || capped < idle * 3 + .milliseconds(50),
                     "healthz median \(capped) while the cap holds, \(idle) before")
-            // Four from two more addresses against the server's cap of six: one is refused.
-            let more = try await Self.open(2, port: port, from: "127.0.0.3", refused: 0)
-                + Self.open(2, port: port, from: "127.0.0.4", refused: 1)
+            // Three more fill the server's cap of six. A seventh takes the place of an idle one:
+            // it stays open, one of the six is closed.
+            let more = try await Self.open(3, port: port, from: "127.0.0.3", refused: 0)
+            let seventh = try await Self.open(1, port: port, from: "127.0.0.4", refused: 0)
+            var closed = 0
+            for c in held + more where await c.waitForClose(within: .milliseconds(200)) { closed += 1 }
+            #expect(closed == 1, "\(closed) idle connections closed to make room for one")
             // Closed connections free their places: the first address is served again.
             held.removeAll()
             try await eventually("a place freed", seconds: 5, every: .milliseconds(50)) {
                 try await RawConnection.get("/healthz", port: port, from: "127.0.0.1").status == "HTTP/1.1 200 OK"
             }
-            _ = more
+            _ = (more, seventh)
+        }
+    }
+
+    @Test func connectionsOverTheCapAreRefusedWhenNoneIsIdle() async throws {
+        var limits = Self.short
+        limits.headTimeout = .seconds(60)
+        limits.bodyTimeout = .seconds(60)
+        try await withServer(limits) { port in
+            // Six requests in progress (bodies that never end) fill the cap.
+            var busy: [RawConnection] = []
+            for source in ["127.0.0.5", "127.0.0.6"] {
+                for _ in 0..<3 {
+                    let c = try RawConnection(port: port, from: source)
+                    c.send("POST /api/pool/drain HTTP/1.1\r\nHost: pool\r\nAuthorization: Bearer \(ServerFixtures.apiKey)\r\n"
+                           + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                    busy.append(c)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await Self.open(1, port: port, from: "127.0.0.7", refused: 1)
+            for c in busy { #expect(await !c.waitForClose(within: .milliseconds(10)), "a busy connection was closed") }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,8 @@ public struct EdgeLimits: Sendable, Equatable {
     public var bodyTimeout: Duration
     /// A kept-alive connection with no request in progress is closed after this long.
     public var idleTimeout: Duration
-    /// Connections open at once; the next one is closed as soon as it is accepted.
+    /// Connections open at once. The next one takes the place of the longest-idle one, or
+    /// is closed as soon as it is accepted when none is idle.
     public var maxConnections: Int
     /// Connections open at once from one client address (the TCP peer: behind a proxy,
     /// such as Railway's edge, that is the proxy's address, so keep it well above what the
@@ -33,34 +35,82 @@ public struct EdgeLimits: Sendable, Equatable {
     }
 }
 
-/// The open connections of one server, in all and by client address: what admits or
-/// refuses a new one. Shared by every connection's `EdgeLimitsHandler`.
+/// The open connections of one server, in all and by client address: what admits a new
+/// one or refuses it. At the total cap a new connection takes the place of the one that has
+/// been idle longest (no request in progress: a kept-alive client, or one that never sent
+/// a request), which is closed; it is refused only when none is idle. So a flood of idle
+/// connections cannot lock clients out, while the cap still bounds memory and descriptors.
+/// Shared by every connection's `EdgeLimitsHandler`.
 public final class ConnectionGate: Sendable {
-    private let limits: EdgeLimits
-    private let open = Mutex<(total: Int, byAddress: [String: Int], peak: Int)>((0, [:], 0))
+    private struct Connection {
+        var address: String
+        var channel: any Channel
+        /// When it last became idle, in the gate's own order; nil while a request is in progress.
+        var idleSince: UInt64?
+    }
 
-    public init(limits: EdgeLimits) { self.limits = limits }
+    private struct State {
+        var open: [ObjectIdentifier: Connection] = [:]
+        var byAddress: [String: Int] = [:]
+        var order: UInt64 = 0
+        var peak = 0
 
-    /// Counts a new connection in, or says it is over a cap (and counts nothing).
-    func admit(address: String) -> Bool {
-        open.withLock { open in
-            guard open.total < limits.maxConnections,
-                  open.byAddress[address, default: 0] < limits.maxConnectionsPerAddress else { return false }
-            open.total += 1
-            open.byAddress[address, default: 0] += 1
-            open.peak = max(open.peak, open.total)
-            return true
+        mutating func remove(_ id: ObjectIdentifier) -> Connection? {
+            guard let gone = open.removeValue(forKey: id) else { return nil }
+            let left = byAddress[gone.address, default: 1] - 1
+            byAddress[gone.address] = left > 0 ? left : nil
+            return gone
         }
     }
 
-    func release(address: String) {
-        let flooded = open.withLock { open in
-            open.total -= 1
-            let left = open.byAddress[address, default: 1] - 1
-            open.byAddress[address] = left > 0 ? left : nil
+    private let limits: EdgeLimits
+    private let state = Mutex(State())
+
+    public init(limits: EdgeLimits) { self.limits = limits }
+
+    /// Counts a new connection in (idle until its first request head), making room by
+    /// closing the longest-idle one when the total cap is reached; false when it is over its
+    /// address's cap, or the total one with nothing idle (then nothing is counted).
+    func admit(_ channel: any Channel, address: String) -> Bool {
+        let (admitted, evicted) = state.withLock { s -> (Bool, (any Channel)?) in
+            guard s.byAddress[address, default: 0] < limits.maxConnectionsPerAddress else { return (false, nil) }
+            var evicted: (any Channel)?
+            if s.open.count >= limits.maxConnections {
+                guard let oldest = s.open.filter({ $0.value.idleSince != nil })
+                    .min(by: { $0.value.idleSince! < $1.value.idleSince! })?.key else { return (false, nil) }
+                evicted = s.remove(oldest)?.channel
+            }
+            s.order += 1
+            s.open[ObjectIdentifier(channel)] = Connection(address: address, channel: channel, idleSince: s.order)
+            s.byAddress[address, default: 0] += 1
+            s.peak = max(s.peak, s.open.count)
+            return (true, evicted)
+        }
+        evicted?.close(promise: nil)
+        return admitted
+    }
+
+    /// A request head arrived: the connection is busy and no longer one to make room with.
+    func busy(_ channel: any Channel) {
+        state.withLock { $0.open[ObjectIdentifier(channel)]?.idleSince = nil }
+    }
+
+    /// Its last response ended: idle again.
+    func idle(_ channel: any Channel) {
+        state.withLock { s in
+            guard s.open[ObjectIdentifier(channel)] != nil else { return }
+            s.order += 1
+            s.open[ObjectIdentifier(channel)]?.idleSince = s.order
+        }
+    }
+
+    /// The connection closed (a connection closed to make room was released already).
+    func release(_ channel: any Channel) {
+        let flooded = state.withLock { s in
+            _ = s.remove(ObjectIdentifier(channel))
             // Back to none after many: the memory those connections held is free again.
-            defer { if open.total == 0 { open.peak = 0 } }
-            return open.total == 0 && open.peak >= Self.floodSize
+            defer { if s.open.isEmpty { s.peak = 0 } }
+            return s.open.isEmpty && s.peak >= Self.floodSize
         }
         // Off the event loop: trimming can take a few milliseconds.
         if flooded { DispatchQueue.global(qos: .utility).async { Self.returnFreedMemory() } }
@@ -82,5 +132,5 @@ public final class ConnectionGate: Sendable {
     }
 
     /// Connections open now (for tests and logs).
-    public var openConnections: Int { open.withLock { $0.total } }
+    public var openConnections: Int { state.withLock { $0.open.count } }
 }

@@ -3,7 +3,8 @@ import Logging
 import NIOCore
 import NIOHTTPTypes
 
-/// Holds one connection to the `EdgeLimits`: refuses it at once when a cap is reached,
+/// Holds one connection to the `EdgeLimits`: admits it through the `ConnectionGate` (which
+/// may close the longest-idle connection to make room) or refuses it at once,
 /// closes it when a request head or body takes too long, and closes it after a response
 /// that says `Connection: close` (a refused key) instead of waiting for a body nobody will
 /// read. Sits after the HTTP decoder, so it sees request and response parts.
@@ -16,8 +17,8 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: EdgeLimits
     private let gate: ConnectionGate
     private let logger: Logger
-    /// The address this connection was counted under, once admitted.
-    private var admitted: String?
+    /// Whether the gate counted this connection in.
+    private var admitted = false
     private var deadline: Scheduled<Void>?
     private var closeAfterResponse = false
     /// Requests whose head arrived and whose response has not ended (pipelining may make it
@@ -42,8 +43,8 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelDeadline()
-        if let address = admitted { gate.release(address: address) }
-        admitted = nil
+        if admitted { gate.release(context.channel) }
+        admitted = false
         context.fireChannelInactive()
     }
 
@@ -55,6 +56,7 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let request):
             inProgress += 1
+            gate.busy(context.channel)
             // After an upgrade or CONNECT the HTTP decoder parses no more: nothing may follow.
             if request.method == .connect || request.headerFields[.upgrade] != nil { closeAfterResponse = true }
             setDeadline(context, after: limits.bodyTimeout, for: "the request body")
@@ -90,7 +92,10 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 context.write(data, promise: promise)
                 inProgress = max(0, inProgress - 1)
-                if inProgress == 0 { setDeadline(context, after: limits.headTimeout, for: "the next request head") }
+                if inProgress == 0 {
+                    gate.idle(context.channel)
+                    setDeadline(context, after: limits.headTimeout, for: "the next request head")
+                }
             }
         case .body:
             context.write(data, promise: promise)
@@ -115,14 +120,14 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Counts the connection in, or closes it at once (false); then the first head's deadline.
     @discardableResult
     private func start(_ context: ChannelHandlerContext) -> Bool {
-        guard admitted == nil else { return true }
+        guard !admitted else { return true }
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard gate.admit(address: address) else {
+        guard gate.admit(context.channel, address: address) else {
             logger.debug("connection refused: too many open", metadata: ["client": "\(address)"])
             context.close(promise: nil)
             return false
         }
-        admitted = address
+        admitted = true
         setDeadline(context, after: limits.headTimeout, for: "the request head")
         return true
     }
