@@ -14,7 +14,7 @@ public actor RailwayClient {
     public private(set) var lastRateLimitRemaining: Int?
 
     private let httpClient: HTTPClient
-    private let limiter: RailwayRateLimiter
+    let limiter: RailwayRateLimiter
     private let logger: Logger
     private let sleep: @Sendable (Duration) async throws -> Void
     /// Where calls and the rate-limit budget are reported (the server's registry); nil: nowhere.

@@ -3,8 +3,8 @@
 actor RailwayRateLimiter {
     private let limit: RailwayRateLimit
     private let clock = ContinuousClock()
-    /// Start times of the requests of the last hour, oldest first.
-    private var sent: [ContinuousClock.Instant] = []
+    /// Start times of the requests of the last hour, oldest first: the times each was let go.
+    private(set) var sent: [ContinuousClock.Instant] = []
 
     init(_ limit: RailwayRateLimit) {
         self.limit = limit

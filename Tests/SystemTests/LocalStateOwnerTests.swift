@@ -57,9 +57,14 @@ import Testing
         request.httpBody = Data(#"{"agentName": "Kept", "instructions": "Stay up."}"#.utf8)
         let (_, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        // The instances running now, the claimed one and the idle one (a backfill the claim
+        // started is still being built: its process does not run yet).
+        try await eventually("the claim in the status", seconds: 30, every: .milliseconds(200)) {
+            try await ServeProcess.get(first.base + "/api/pool/status", headers: auth).1.contains(#""state":"claimed""#)
+        }
         let status = try await ServeProcess.get(first.base + "/api/pool/status", headers: auth).1
-        let urls = status.components(separatedBy: "\"url\":\"").dropFirst().compactMap { $0.split(separator: "\"").first }
-            .map { $0.replacingOccurrences(of: "\\/", with: "/") }
+        let instances = (try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])?["instances"] as? [[String: Any]] ?? []
+        let urls = instances.filter { ["idle", "claimed"].contains($0["state"] as? String ?? "") }.compactMap { $0["url"] as? String }
         #expect(urls.count >= 2, "\(status)")
         await instancesAnswer(urls, "before")
 
