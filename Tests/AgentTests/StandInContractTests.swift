@@ -118,7 +118,9 @@ import Testing
         let pending = Task { try await send(.GET, url + "/convos/status") }
         try await Task.sleep(for: .milliseconds(200))
         let (_, elapsed) = await seconds { await agent.stop() }
-        #expect(elapsed < 5, "stop took \(elapsed) s with a request hanging")
+        // Without the release a hanging request holds the stop for ever (the suite's time
+        // limit ends it); 20 s leaves a machine loaded by the other suites its slack.
+        #expect(elapsed < 20, "stop took \(elapsed) s with a request hanging")
         _ = try? await pending.value
     }
 }
