@@ -27,11 +27,14 @@ final class PostgresDriver: SQLDriver {
         self.url = url
         self.operationTimeout = operationTimeout
         self.logger = logger
-        // Any constant works as long as every migrator uses the same one.
-        let migrationLockKey = 0x706f_6f6c_6d69_67
+        // Migrators of one schema take turns; those of different schemas (several pools in
+        // one database, or parallel tests) do not wait for each other. Any constant works
+        // as the first key as long as every migrator uses the same one; the schema's name
+        // (a checked identifier) is the second.
+        let migrationLockKey = 0x706f_6f6c
         self.dialect = SQLDialect(
             claimPickLock: " FOR UPDATE SKIP LOCKED",
-            migrationPreamble: ["SELECT pg_advisory_xact_lock(\(migrationLockKey))"]
+            migrationPreamble: ["SELECT pg_advisory_xact_lock(\(migrationLockKey), hashtext('\(schema ?? "public")'))"]
                 + (schema.map { ["CREATE SCHEMA IF NOT EXISTS \($0)"] } ?? []),
             migrationFolder: "postgres")
     }
