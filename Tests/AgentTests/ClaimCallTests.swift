@@ -98,7 +98,9 @@ import Testing
     }
 
     @Test func unreachableInstanceIsATransportError() async throws {
-        let url = try await withStandIn { _, url in url }
+        // A port held bound and not listening: it refuses, and no parallel test can take it.
+        let port = try ClosedPort()
+        let url = "http://127.0.0.1:\(port.number)"
         #expect(await client.createConversation(instanceId: "instance-1", baseURL: url, body: .sample) == .failure(.transport("connection refused")))
     }
 }

@@ -24,7 +24,9 @@ import Testing
             try await StoreBackend.sqlite.withStore { store in
                 _ = try await ClaimFixtures.seedIdle(store, count: 1, domains: ["127.0.0.1:\(port)"])
                 let ticks = TickCounter()
-                let service = ClaimService(spec: try ClaimFixtures.spec(), store: store,
+                // A hanging agent is given up after 2 s; the others get room on a loaded machine.
+                let timeout = failure == .hang ? "2s" : "20s"
+                let service = ClaimService(spec: try ClaimFixtures.spec(createTimeout: timeout, joinTimeout: timeout), store: store,
                                            caller: AgentClient(httpClient: Self.http, apiKey: Self.key, scheme: "http", logger: quiet),
                                            logger: quiet, requestTick: { ticks.hit() })
                 try await body(service, agent, store, ticks)

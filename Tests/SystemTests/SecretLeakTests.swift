@@ -129,7 +129,10 @@ import Testing
         try await eventually("the claimed instance renamed", seconds: 30, every: .milliseconds(200)) {
             try await api.call(.GET, "/api/pool/status").body.contains("convos-agent-leak-test")
         }
-        // A claim fails: the instance answers 500.
+        // A claim fails: the instance answers 500 (once an idle instance is there to take it).
+        try await eventually("an idle instance", seconds: 60, every: .milliseconds(200)) {
+            try await api.call(.GET, "/api/pool/counts", auth: false).body.contains(#""idle":0"#) == false
+        }
         for agent in world.agents { agent.state.setFailure(.serverError, on: .createConversation) }
         let failed = try await api.call(.POST, "/api/pool/claim", body: #"{"agentName": "Failing", "instructions": "Fail."}"#)
         for agent in world.agents { agent.state.setFailure(nil) }
