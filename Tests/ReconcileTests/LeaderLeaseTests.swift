@@ -54,9 +54,10 @@ import Testing
 
     @Test func anUnrenewedLeaseStopsActingBeforeItExpiresAndIsTakenOver() async throws {
         try await withSharedStore { storeA, storeB in
-            // Three seconds: long enough that a loaded machine does not let b's fresh lease
-            // expire between b taking it and a's last attempt below.
-            let duration: TimeInterval = 3
+            // Ten seconds: long enough that a loaded machine (a shared SQLite file kept busy by
+            // the other suites) does not let b's fresh lease expire between b taking it and
+            // a's last attempt below.
+            let duration: TimeInterval = 10
             let a = LeaderLease(configuration: .init(replica: "a", duration: duration), store: storeA, logger: quiet)
             let b = LeaderLease(configuration: .init(replica: "b", duration: duration), store: storeB, logger: quiet)
             #expect(await a.attempt())

@@ -131,6 +131,4 @@ public final class ConnectionGate: Sendable {
         #endif
     }
 
-    /// Connections open now (for tests and logs).
-    public var openConnections: Int { state.withLock { $0.open.count } }
 }
