@@ -91,7 +91,7 @@ import Testing
             }
             #expect(result == .failure(.timeout))
             // Generous bound: a hang would never return; a loaded machine is merely slow.
-            #expect(elapsed < 3, "took \(elapsed) s for a 0.4 s timeout")
+            #expect(elapsed < 10, "took \(elapsed) s for a 0.4 s timeout")
             // Never retried.
             #expect(agent.state.calls(to: .join) == 1)
         }
