@@ -2,7 +2,7 @@
 # agent/Dockerfile is a different image: the agent instances the pool creates.
 #
 #   docker build -t agent-pool .
-#   docker run -p 3001:3001 -e DATABASE_URL=... -e RAILWAY_PROJECT_TOKEN=... -e POOL_API_KEY=... agent-pool
+#   docker run -p 3001:3001 -e DATABASE_URL=... -e RAILWAY_PROJECT_TOKEN=... -e POOL_API_KEY=... -e POOL_INSTANCE_SECRET=... agent-pool
 #
 # scripts/check-dockerfile checks this file without Docker (sources exist, non-root user,
 # resource bundles).

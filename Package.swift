@@ -25,7 +25,7 @@ let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift
 
 /// What every test target may import: the model, the seams, the planner and the shared
 /// test support.
-let testBasics: [Target.Dependency] = ["Model", "Ports", "Planning", "TestSupport"]
+let testBasics: [Target.Dependency] = ["Model", "Ports", "Planning", "Credentials", "TestSupport"]
 
 let package = Package(
     name: "agent-pool",
@@ -51,8 +51,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // The instance secret and what is derived under it: instance tokens and the key of
+        // revisions. Crypto: HMAC-SHA256.
+        .target(name: "Credentials", dependencies: [crypto]),
         // pool.yaml: model, loading, defaults, overlay, interpolation, validation, revision.
-        .target(name: "Spec", dependencies: [yams, crypto]),
+        .target(name: "Spec", dependencies: ["Credentials", yams, crypto]),
         // The observed-state model: platform services, probe results, store records,
         // instance states, requests, and the snapshot format. Values only.
         .target(name: "Model"),
@@ -67,7 +70,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["Model", sqlite, postgres, logging, crypto],
                 resources: [.copy("Migrations")]),
         // Gathers a tick's observation: one platform listing, one store read, one round of probes.
-        .target(name: "Observers", dependencies: ["Model", "Ports", "Planning", "Store"]),
+        .target(name: "Observers", dependencies: ["Model", "Ports", "Planning", "Store", "Credentials"]),
         // Railway's GraphQL API behind `Platform`: client, limiter, retries, documents.
         // NIOCore: ByteBuffer and TimeAmount of AsyncHTTPClient's API; Metrics: calls by
         // operation and outcome, and the rate-limit budget, for /metrics.
@@ -88,10 +91,10 @@ let package = Package(
         // the loop with its leader lease, and the composition root that wires them.
         // Crypto: the saved plan's fingerprint and the claim request's hash.
         .target(name: "Controller", dependencies: [
-            "Spec", "Model", "Ports", "Planning", "Observers", "Store", logging, lifecycle, crypto,
+            "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Store", logging, lifecycle, crypto,
         ]),
         // What people read of a plan and of the pool: the plan's text, counts, instance status.
-        .target(name: "Views", dependencies: ["Planning", "Model", "Spec"]),
+        .target(name: "Views", dependencies: ["Planning", "Model", "Spec", "Credentials"]),
         // QR Code encoder (ISO/IEC 18004, byte mode) and SVG rendering for the dashboard's invite URL.
         .target(name: "QRCode"),
         // The HTTP API: routes, auth, errors, metrics, what `poolctl serve` serves.
@@ -99,11 +102,11 @@ let package = Package(
         // through SHA-256 digests; Metrics and Prometheus: GET /metrics; HummingbirdCore and
         // NIOHTTPTypes: the HTTP/1 channel and the request parts the edge limits read.
         .target(name: "Server", dependencies: [
-            "Controller", "Store", "Spec", "Model", "Ports", "Planning", "Views", "QRCode",
+            "Controller", "Store", "Spec", "Credentials", "Model", "Ports", "Planning", "Views", "QRCode",
             hummingbird, hummingbirdCore, logging, lifecycle, unixSignals, crypto, httpTypes, nioCore, nioHTTPTypes, metrics, prometheus,
         ], resources: [.copy("openapi.yaml"), .copy("dashboard.html")]),
         .executableTarget(name: "poolctl", dependencies: [
-            "Spec", "Model", "Ports", "Planning", "Observers", "Controller", "Views", "Store", "Railway", "RailwayFake",
+            "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Controller", "Views", "Store", "Railway", "RailwayFake",
             "AgentClient", "StandInAgent", "Server", "LocalPlatform",
             argumentParser, metrics, httpClient, hummingbird, logging, lifecycle,
         ]),
@@ -112,11 +115,11 @@ let package = Package(
         // platform and the agents, the poolctl runner, and worlds built through the
         // composition root. Not part of any product: nothing here ships in poolctl.
         .target(name: "TestSupport", dependencies: [
-            "Spec", "Model", "Ports", "Planning", "Observers", "Store", "Controller", "Server", "Railway", "RailwayFake",
+            "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Store", "Controller", "Server", "Railway", "RailwayFake",
             logging, hummingbird, hummingbirdTesting, lifecycle,
         ], path: "Tests/TestSupport"),
         // BrokenSpecs/ holds data the tests read from the source tree, not resources.
-        .testTarget(name: "SpecTests", dependencies: ["Spec", "Planning", "TestSupport"], exclude: ["BrokenSpecs"]),
+        .testTarget(name: "SpecTests", dependencies: ["Spec", "Planning", "Credentials", "TestSupport"], exclude: ["BrokenSpecs"]),
         .testTarget(name: "StoreTests", dependencies: testBasics + ["Store", logging]),
         // The classifier and the planner on values: rule tests and seeded property tests.
         .testTarget(name: "PlanningTests", dependencies: testBasics + ["Spec", "Views"]),
@@ -139,7 +142,7 @@ let package = Package(
         // Encoder units, plus SVG -> PNG -> decoder round trips (rsvg-convert, zbarimg).
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "TestSupport"]),
         // LocalPlatform running the real poolctl binary's stand-in agents (built before the tests).
-        .testTarget(name: "LocalPlatformTests", dependencies: testBasics + ["LocalPlatform", "poolctl"]),
+        .testTarget(name: "LocalPlatformTests", dependencies: testBasics + ["LocalPlatform", "poolctl", "Controller", "Spec", "Store"]),
         // import-legacy against a real Postgres (scripts/with-postgres): the legacy table
         // is made with PostgresNIO, the import runs into SQLite and Postgres stores, and
         // the built poolctl runs it as an operator would.

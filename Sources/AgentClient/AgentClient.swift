@@ -3,7 +3,8 @@ import Logging
 import NIOCore
 
 /// Talks to agent instances over the contract of docs/agent-contract.md: status probes and the
-/// two claim calls. It holds no per-instance state, so one value serves the whole pool.
+/// two claim calls. It holds no per-instance state and no credential: every call is given
+/// the bearer of the instance it calls, so one value serves the whole pool.
 ///
 /// The `HTTPClient` is shared and owned by the caller (one per process, never one per call):
 /// its connection pools are what keep probing hundreds of instances cheap. Create it with
@@ -18,20 +19,15 @@ public struct AgentClient: Sendable {
     }
 
     let httpClient: HTTPClient
-    /// The pool's `POOL_API_KEY`. Only ever written into the Authorization header.
-    let apiKey: String
     /// Used for base URLs given as a bare host (a Railway domain): `https` in production,
     /// `http` for loopback fakes.
     let scheme: String
     let logger: Logger
 
-    /// - Parameters:
-    ///   - apiKey: the pool's `POOL_API_KEY`, sent as `Authorization: Bearer <apiKey>`.
-    ///   - scheme: the scheme for base URLs that have none.
-    public init(httpClient: HTTPClient, apiKey: String, scheme: String = "https",
+    /// - Parameter scheme: the scheme for base URLs that have none.
+    public init(httpClient: HTTPClient, scheme: String = "https",
                 logger: Logger = Logger(label: "agent-client")) {
         self.httpClient = httpClient
-        self.apiKey = apiKey
         self.scheme = scheme
         self.logger = logger
     }
@@ -50,12 +46,7 @@ public struct AgentClient: Sendable {
     }
 }
 
-extension AgentClient {
-    /// Exactly `Bearer <key>`: the instance compares the whole header value, case-sensitively.
-    var bearer: String { "Bearer " + apiKey }
-}
-
 extension AgentClient: CustomStringConvertible {
-    /// Never shows the key.
+    /// Holds no key to show.
     public var description: String { "AgentClient(scheme: \(scheme))" }
 }

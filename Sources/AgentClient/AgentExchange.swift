@@ -32,12 +32,14 @@ extension AgentClient {
     /// The largest answer read; the contract's answers are a few hundred bytes.
     static let maxAnswerBytes = 1 << 20
 
-    /// Sends one request and reads the whole answer within `timeout`, connect included.
-    func exchange(_ method: HTTPMethod, _ url: String, json body: ByteBuffer? = nil,
+    /// Sends one request with `Authorization: Bearer <bearer>` (exactly: the instance
+    /// compares the whole header value) and reads the whole answer within `timeout`,
+    /// connect included.
+    func exchange(_ method: HTTPMethod, _ url: String, bearer: String, json body: ByteBuffer? = nil,
                   timeout: Duration) async -> Result<AgentAnswer, ExchangeFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = method
-        request.headers.add(name: "Authorization", value: bearer)
+        request.headers.add(name: "Authorization", value: "Bearer " + bearer)
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -6,24 +6,24 @@ extension AgentClient: StatusProber {
     /// Probes at most this many instances at once.
     public static let probeConcurrency = 32
 
-    public func probeAll(_ targets: [(id: String, baseURL: String)], timeout: Duration) async -> [String: ProbeResult] {
+    public func probeAll(_ targets: [ProbeTarget], timeout: Duration) async -> [String: ProbeResult] {
         await probeAll(targets, concurrency: Self.probeConcurrency, timeout: timeout)
     }
 }
 
 extension AgentClient: ClaimCaller {
-    public func createConversation(instanceId: String, baseURL: String, agentName: String, env: String, instructions: String,
-                                   timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+    public func createConversation(instanceId: String, baseURL: String, bearer: String, agentName: String, env: String,
+                                   instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
         let body = CreateConversationRequest(name: agentName, profileName: agentName, env: env, instructions: instructions)
-        return await createConversation(instanceId: instanceId, baseURL: baseURL, body: body, timeout: timeout)
+        return await createConversation(instanceId: instanceId, baseURL: baseURL, bearer: bearer, body: body, timeout: timeout)
             .map { $0.answer(inviteUrl: $0.inviteUrl) }.mapError(\.failure)
     }
 
-    public func join(instanceId: String, baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
-                     timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+    public func join(instanceId: String, baseURL: String, bearer: String, inviteUrl: String, agentName: String, env: String,
+                     instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
         let body = JoinRequest(inviteUrl: inviteUrl, profileName: agentName, env: env, instructions: instructions)
         // A join answers no invite URL: the one the user sent is the conversation's.
-        return await join(instanceId: instanceId, baseURL: baseURL, body: body, timeout: timeout)
+        return await join(instanceId: instanceId, baseURL: baseURL, bearer: bearer, body: body, timeout: timeout)
             .map { $0.answer(inviteUrl: $0.inviteUrl ?? inviteUrl) }.mapError(\.failure)
     }
 }

@@ -8,7 +8,7 @@ public enum ClaimCallError: Error, Sendable, Equatable {
     case timeout
     /// No answer at all: connection refused or reset, DNS, TLS.
     case transport(String)
-    /// 401: the instance does not accept the pool key. A configuration fault.
+    /// 401: the instance does not accept its credential. A configuration fault.
     case unauthorized
     /// 409: the instance is already bound to a conversation.
     case conflict
@@ -31,7 +31,7 @@ extension ClaimCallError: CustomStringConvertible {
         case .transport(let reason):
             "could not reach the instance: \(reason)"
         case .unauthorized:
-            "the instance rejected the pool API key (401): POOL_API_KEY differs between the pool and the instance"
+            "the instance rejected its credential (401): its INSTANCE_TOKEN (or, for an instance made before instance tokens, POOL_API_KEY) differs from what the pool derives"
         case .conflict:
             "the instance is already bound to a conversation (409)"
         case .server(405, nil):

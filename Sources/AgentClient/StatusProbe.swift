@@ -4,8 +4,8 @@ import Model
 extension AgentClient {
     /// `GET /convos/status`, classified (docs/agent-contract.md sections 1 and 2). Never throws
     /// and returns within `timeout` (plus scheduling slack) whatever the instance does.
-    public func probe(baseURL: String, timeout: Duration = DefaultTimeout.status) async -> ProbeResult {
-        let result = await exchange(.GET, url(baseURL, AgentPath.status), timeout: timeout)
+    public func probe(baseURL: String, bearer: String, timeout: Duration = DefaultTimeout.status) async -> ProbeResult {
+        let result = await exchange(.GET, url(baseURL, AgentPath.status), bearer: bearer, timeout: timeout)
         let probe = Self.classifyStatus(result, timeout: timeout)
         logger.debug("status probe", metadata: ["instance": "\(baseURL)", "result": "\(probe)"])
         return probe

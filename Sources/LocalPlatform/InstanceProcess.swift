@@ -11,9 +11,10 @@ enum InstanceProcess {
     /// How long a process gets to exit after SIGTERM before SIGKILL.
     static let stopGracePeriod: Duration = .seconds(3)
 
-    /// Starts `executable` with its output appended to `log` and a minimal environment:
-    /// the controller's own secrets (tokens, database URL) are none of an instance's business.
-    static func spawn(executable: URL, arguments: [String], apiKey: String, log: URL) throws -> Int32 {
+    /// Starts `executable` with its output appended to `log` and an environment of its
+    /// instance variables and PATH only: the controller's own secrets (pool key, Railway
+    /// token, database URL) are none of an instance's business.
+    static func spawn(executable: URL, arguments: [String], variables: [String: String], log: URL) throws -> Int32 {
         if !FileManager.default.fileExists(atPath: log.path) {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         }
@@ -25,7 +26,7 @@ enum InstanceProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        var environment = ["POOL_API_KEY": apiKey]
+        var environment = variables
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         process.environment = environment
         process.standardInput = FileHandle.nullDevice

@@ -62,7 +62,10 @@ public actor LocalPlatform: Platform {
     }
 
     public func configureService(serviceId: String, _ blueprint: InstanceBlueprint) async throws {
-        try update(serviceId) { $0.rootDirectory = blueprint.rootDirectory }
+        try update(serviceId) {
+            $0.rootDirectory = blueprint.rootDirectory
+            $0.variables = blueprint.variables
+        }
     }
 
     /// Reserves the instance's loopback port. `blueprint.port` (the port inside a Railway
@@ -165,7 +168,7 @@ public actor LocalPlatform: Platform {
         do {
             let pid = try InstanceProcess.spawn(
                 executable: configuration.executable, arguments: configuration.arguments(port),
-                apiKey: configuration.apiKey, log: store.logFile(of: id))
+                variables: record.variables ?? ["POOL_API_KEY": configuration.apiKey], log: store.logFile(of: id))
             record.pid = pid
             logger.info("started local instance", metadata: ["service": "\(id)", "port": "\(port)", "pid": "\(pid)"])
         } catch {

@@ -5,10 +5,11 @@ import Foundation
 public struct LocalPlatformConfiguration: Sendable {
     /// The program that serves the agent contract, `poolctl` by default.
     public var executable: URL
-    /// Its arguments for an instance listening on `port`. The key is not among them:
-    /// it goes through the environment (`POOL_API_KEY`), since arguments show in `ps`.
+    /// Its arguments for an instance listening on `port`. Its token is not among them:
+    /// it goes through the environment (`INSTANCE_TOKEN`), since arguments show in `ps`.
     public var arguments: @Sendable (_ port: Int) -> [String]
-    /// Given to every instance; callers must send it as `Authorization: Bearer <key>`.
+    /// Only for a service configured before instance tokens (its record keeps no
+    /// variables): restarted with the pool key it was built with, until it is replaced.
     public var apiKey: String
     /// One JSON record and one log file per service, so that a restarted controller
     /// finds its instances again.

@@ -1,13 +1,17 @@
 import Foundation
 import Model
 
-/// One service of the local platform, as kept in its JSON file in the state directory.
-/// Holds no secret: the API key reaches the process through its environment only.
+/// One service of the local platform, as kept in its (owner-only) JSON file in the state
+/// directory, with the variables its process is started with, as Railway keeps a
+/// service's variables.
 struct LocalServiceRecord: Codable, Sendable, Equatable {
     var id: String
     var name: String
     var createdAt: Date
     var rootDirectory: String?
+    /// The instance variables set by `configureService` (its own `INSTANCE_TOKEN` among
+    /// them); nil for a service configured before they were kept, which gets the pool key.
+    var variables: [String: String]?
     /// Loopback port reserved by `createDomain` (or at first start), kept across restarts
     /// so that the instance's domain never changes.
     var port: Int?

@@ -31,8 +31,12 @@ struct ServiceRecordStore: Sendable {
         return (records, unreadable)
     }
 
+    /// Owner-only: a record holds its instance's variables, its token among them, as
+    /// Railway keeps a service's variables.
     func save(_ record: LocalServiceRecord) throws {
-        try Self.encoder.encode(record).write(to: recordFile(of: record.id), options: .atomic)
+        let file = recordFile(of: record.id)
+        try Self.encoder.encode(record).write(to: file, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
     }
 
     /// Removes the record and its log; a file already gone is fine.

@@ -30,13 +30,22 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
     public var lastHealthyAt: Date?
     /// Public host it is reached at, as last recorded (claims call it there).
     public var domain: String?
+    /// The instance secret version its `INSTANCE_TOKEN` derives from; nil when it was made
+    /// before instance tokens (it holds the pool key) or not made by this pool.
+    public var tokenVersion: Int?
+    /// When the instance asked to be removed (`POST /api/pool/self-destruct`): it goes,
+    /// claimed or not.
+    public var selfDestructAt: Date?
 
     public init(instanceId: String, serviceId: String? = nil, revision: String? = nil,
                 createdAt: Date? = nil, createStep: CreateStep? = nil, claim: Claim = .none,
                 agentName: String? = nil, conversationId: String? = nil,
                 retiredReason: String? = nil, marked: InstanceState? = nil,
-                lastHealthyAt: Date? = nil, domain: String? = nil) {
+                lastHealthyAt: Date? = nil, domain: String? = nil, tokenVersion: Int? = nil,
+                selfDestructAt: Date? = nil) {
         self.domain = domain
+        self.tokenVersion = tokenVersion
+        self.selfDestructAt = selfDestructAt
         self.instanceId = instanceId
         self.serviceId = serviceId
         self.revision = revision

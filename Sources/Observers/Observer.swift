@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 import Model
 import Planning
@@ -16,10 +17,14 @@ public struct Observer: Sendable {
     /// `https` in production; `http` for loopback tests.
     public var scheme: String
     public var probeTimeout: Duration
+    /// Each instance is probed with its own credential (by the secret version on its record).
+    public var credentials: InstanceCredentials
 
     public init(platform: any Platform, store: any PoolStore, prober: (any StatusProber)?,
-                prefix: String, revision: String, scheme: String, probeTimeout: Duration) {
+                prefix: String, revision: String, scheme: String, probeTimeout: Duration,
+                credentials: InstanceCredentials) {
         self.probeTimeout = probeTimeout
+        self.credentials = credentials
         self.platform = platform
         self.store = store
         self.prober = prober
@@ -59,23 +64,34 @@ public struct Observer: Sendable {
     }
 
     /// Probes every owned instance whose deployment succeeded, except those a claim is
-    /// calling (a probe must never race a claim), and claims abandoned in flight.
+    /// calling (a probe must never race a claim), and claims abandoned in flight. An
+    /// instance whose secret version the pool no longer holds is not called: it counts as
+    /// refusing the pool (401), a configuration fault the operator must see.
     func probe(_ observed: inout ObservedState, abandonedBefore: Date) async {
         guard let prober else { return }
-        var targets: [(id: String, baseURL: String)] = []
+        var targets: [ProbeTarget] = []
+        var noCredential: Set<String> = []
         for i in observed.instances {
             guard let id = Ownership.ownerId(of: i, prefix: prefix) else { continue }
+            let domain: String
             if i.record?.claim == .claiming {
                 // Reached where the claim reached it: the record's domain.
                 guard let started = observed.claimsInFlight[id], started < abandonedBefore,
-                      let domain = i.record?.domain else { continue }
-                targets.append((Self.probeKey(i), "\(scheme)://\(domain)"))
-            } else if let s = i.service, s.deployStatus == .success, let domain = s.domain {
-                targets.append((Self.probeKey(i), "\(scheme)://\(domain)"))
+                      let d = i.record?.domain else { continue }
+                domain = d
+            } else if let s = i.service, s.deployStatus == .success, let d = s.domain {
+                domain = d
+            } else {
+                continue
             }
+            guard let bearer = credentials.bearer(instanceId: id, tokenVersion: i.record?.tokenVersion) else {
+                noCredential.insert(Self.probeKey(i))
+                continue
+            }
+            targets.append(ProbeTarget(id: Self.probeKey(i), baseURL: "\(scheme)://\(domain)", bearer: bearer))
         }
-        guard !targets.isEmpty else { return }
-        let results = await prober.probeAll(targets, timeout: probeTimeout)
+        var results = targets.isEmpty ? [:] : await prober.probeAll(targets, timeout: probeTimeout)
+        for key in noCredential { results[key] = .unauthorized }
         for k in observed.instances.indices {
             if let r = results[Self.probeKey(observed.instances[k])] { observed.instances[k].probe = r }
         }

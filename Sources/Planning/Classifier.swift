@@ -91,6 +91,11 @@ public enum Classifier {
         }
         let age = now.timeIntervalSince(created)
         let record = inst.record
+        // Except when the instance itself asked to go (self-destruct): the store took it out
+        // of its claim in the same step, and no claim can be in flight on it.
+        if record?.selfDestructAt != nil, record?.claim != .claiming {
+            return make(.tainted, "the instance asked to be removed (self-destruct)")
+        }
         // Claims come first: a claimed or claiming instance is never deleted, whatever else
         // its record says. A record that already holds a conversation (adopted earlier)
         // counts as claimed by an unknown agent even if its claim column was never set.

@@ -28,9 +28,11 @@ extension FakeWorld {
         case "ServiceCreate":
             // With a `repo` (the reference create-from-repo document) the build starts at
             // once, before any root directory can be set: a wasted build.
-            let names: [String] = if case .object(let vars)? = v["variables"] { vars.keys.sorted() } else { [] }
+            let values: [String: String] = if case .object(let vars)? = v["variables"] {
+                vars.compactMapValues { $0.string }
+            } else { [:] }
             let id = addService(name: v["name"]?.string ?? "service", projectId: try v.required("projectId"),
-                                environmentId: v["environmentId"]?.string ?? "", variableNames: names)
+                                environmentId: v["environmentId"]?.string ?? "", variables: values)
             if let repo = v["repo"]?.string, let index = index(of: id) {
                 services[index].repo = repo
                 services[index].branch = v["branch"]?.string
@@ -48,6 +50,7 @@ extension FakeWorld {
             var domain = "\(services[index].name)-\(services[index].domains.count + 1).up.railway.app"
             if !agentDomains.isEmpty { domain = agentDomains.removeFirst() }
             services[index].domains.append(domain)
+            onDomain?(domain, services[index].variables)
             return ["serviceDomainCreate": ["id": .string(makeId("dom")), "domain": .string(domain),
                                             "targetPort": v["targetPort"] ?? .null]]
         case "ServiceConnect":

@@ -29,6 +29,9 @@ public struct FakeService: Sendable {
     /// Connected to its branch: a push to the branch redeploys it.
     public var branchTriggerConnected: Bool
     public var variableNames: [String]
+    /// The variables as set, values included, as Railway keeps them for the container.
+    /// Never part of the call log (`FakeCall`), which keeps names only.
+    public var variables: [String: String] = [:]
     public var domains: [String]
     public var deployments: [FakeDeployment]
 }
@@ -68,6 +71,7 @@ struct FakeWorld {
     /// Domains `serviceDomainCreate` hands out first, in order (tests point them at stand-in
     /// agents on loopback); made-up `*.up.railway.app` names after them.
     var agentDomains: [String] = []
+    var onDomain: (@Sendable (_ domain: String, _ variables: [String: String]) -> Void)?
     private var nextId = 0
 
     init(phases: FakePhaseDurations, epoch: Date) {
@@ -85,13 +89,13 @@ struct FakeWorld {
     }
 
     mutating func addService(name: String, projectId: String, environmentId: String,
-                             variableNames: [String]) -> String {
+                             variables: [String: String]) -> String {
         let id = makeId("svc")
         services.append(FakeService(
             id: id, name: name, projectId: projectId, environmentId: environmentId,
             createdAt: epoch.addingTimeInterval(seconds(now)), rootDirectory: nil,
             sleepApplication: nil, repo: nil, branch: nil, branchTriggerConnected: false,
-            variableNames: variableNames, domains: [], deployments: []))
+            variableNames: variables.keys.sorted(), variables: variables, domains: [], deployments: []))
         return id
     }
 

@@ -9,7 +9,7 @@ extension RailwayFake {
     public func addServices(count: Int, namePrefix: String, projectId: String, environmentId: String) -> [String] {
         (0..<count).map { i in
             world.addService(name: "\(namePrefix)-\(i)", projectId: projectId,
-                             environmentId: environmentId, variableNames: [])
+                             environmentId: environmentId, variables: [:])
         }
     }
 
@@ -18,7 +18,7 @@ extension RailwayFake {
     @discardableResult
     public func addDeployedServices(names: [String], domains: [String], projectId: String, environmentId: String) -> [String] {
         zip(names, domains).map { name, domain in
-            let id = world.addService(name: name, projectId: projectId, environmentId: environmentId, variableNames: [])
+            let id = world.addService(name: name, projectId: projectId, environmentId: environmentId, variables: [:])
             let index = world.services.count - 1
             world.services[index].domains = [domain]
             world.services[index].deployments = [FakeDeployment(id: world.makeId("dep"), startedAt: world.now - .seconds(86_400),
@@ -26,6 +26,9 @@ extension RailwayFake {
             return id
         }
     }
+
+    /// Every service of every project and environment.
+    public var allServices: [FakeService] { world.services }
 
     public func services(projectId: String, environmentId: String) -> [FakeService] {
         world.services.filter { $0.projectId == projectId && $0.environmentId == environmentId }

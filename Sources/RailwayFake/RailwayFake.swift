@@ -22,6 +22,10 @@ public actor RailwayFake {
         public var epoch: Date
         /// Domains new services get first, in order (e.g. `127.0.0.1:PORT` of stand-in agents).
         public var agentDomains: [String] = []
+        /// Told each domain a service gets, with the service's variables, before the domain
+        /// is answered: a harness hands the stand-in at that domain its `INSTANCE_TOKEN`,
+        /// as a container reads its variables.
+        public var onDomain: (@Sendable (_ domain: String, _ variables: [String: String]) -> Void)?
 
         public init(accountTokens: Set<String> = [], projectTokens: Set<String> = [],
                     phases: FakePhaseDurations = FakePhaseDurations(), extraDocuments: [String] = [],
@@ -51,6 +55,7 @@ public actor RailwayFake {
         self.documents = FakeDocuments(Array(try RailwayDocuments.all().values) + configuration.extraDocuments)
         self.world = FakeWorld(phases: configuration.phases, epoch: configuration.epoch)
         self.world.agentDomains = configuration.agentDomains
+        self.world.onDomain = configuration.onDomain
         self.rateLimitRemaining = configuration.rateLimitBudget
     }
 

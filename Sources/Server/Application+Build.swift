@@ -14,6 +14,8 @@ public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> 
     MetricsRoute(context: context).register(on: router)
     PoolReadRoutes(context: context).registerPublic(on: router)
     DashboardRoute().register(on: router)
+    // An instance's own token, not the pool key, opens this one route.
+    SelfDestructRoute(context: context).register(on: router)
 
     let protected = router.group("api/pool").add(middleware: BearerAuthMiddleware(apiKey: context.apiKey))
     PoolReadRoutes(context: context).registerProtected(on: protected)

@@ -1,4 +1,5 @@
 import Controller
+import Credentials
 import Model
 import Planning
 import Metrics
@@ -31,6 +32,20 @@ public struct PoolMetrics: Sendable {
                     factory: factory).increment()
         }
         recordInstances(tick.plan.counts)
+        recordCredentials(tick.credentials)
+    }
+
+    /// Instances by the credential they hold (`current`, `previous`, `pool_key`, `unknown`),
+    /// all and idle only: the previous instance secret can go once `previous` is 0.
+    public func recordCredentials(_ counts: CredentialCounts) {
+        for (label, kind) in [("current", InstanceCredentials.Kind.current), ("previous", .previous),
+                              ("pool_key", .poolKey), ("unknown", .unknown)] {
+            Gauge(label: "pool_instances_by_credential", dimensions: [("credential", label)], factory: factory)
+                .record(counts.instances[kind])
+            Gauge(label: "pool_idle_instances_by_credential", dimensions: [("credential", label)], factory: factory)
+                .record(counts.idle[kind])
+        }
+        Gauge(label: "pool_instance_secret_version", factory: factory).record(counts.version)
     }
 
     /// Instances by state, as the last tick classified them.

@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 
 /// The pool numbers: defaults at the top of pool.yaml, each overridable per environment.
@@ -56,10 +57,13 @@ public struct EnvironmentSpec: Equatable, Sendable {
     public var instancePort: Int
     /// Names of variables whose values are secrets (from `${VAR}` references): redact them.
     public var secretVariableNames: Set<String>
+    /// From the process environment (`POOL_INSTANCE_SECRET` and its rotation variables);
+    /// nil when unset. The revision is keyed under it; instances' tokens derive from it.
+    public var instanceSecrets: InstanceSecrets?
 
     public var revision: Revision {
         Revision.of(repo: repo, branch: branch, rootDirectory: rootDirectory,
-                    openclawRef: openclawRef, xmtpEnv: xmtpEnv.rawValue, variables: variables)
+                    openclawRef: openclawRef, xmtpEnv: xmtpEnv.rawValue, variables: variables, key: instanceSecrets)
     }
 }
 

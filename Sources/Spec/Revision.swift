@@ -1,8 +1,14 @@
+import Credentials
 import Crypto
 import Foundation
 
 /// A stable hash of everything that shapes a built instance. Same inputs, same revision,
 /// whatever the key order in pool.yaml; only the hash is ever shown, never the values.
+///
+/// Keyed: HMAC-SHA256 under the instance secret, so a published plan or snapshot cannot
+/// confirm a guessed variable value offline, and a rotated secret is a new revision (idle
+/// instances roll to tokens of the new version). Without a secret (`poolctl validate`,
+/// which serves nothing) it is a plain SHA-256.
 public struct Revision: Hashable, Sendable, Codable, CustomStringConvertible {
     /// 64 lowercase hex characters of SHA-256.
     public var hex: String
@@ -13,12 +19,13 @@ public struct Revision: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { short }
 
     public static func of(repo: String, branch: String, rootDirectory: String, openclawRef: String,
-                          xmtpEnv: String, variables: [String: String]) -> Revision {
+                          xmtpEnv: String, variables: [String: String], key: InstanceSecrets? = nil) -> Revision {
         // Length-prefixed fields in a fixed order: no separator can be forged by a value.
         var canonical = ""
         func field(_ s: String) { canonical += "\(s.utf8.count):\(s);" }
         for s in [repo, branch, rootDirectory, openclawRef, xmtpEnv] { field(s) }
         for key in variables.keys.sorted() { field(key); field(variables[key]!) }
+        if let key { return Revision(hex: key.revisionMAC(canonical)) }
         let digest = SHA256.hash(data: Data(canonical.utf8))
         return Revision(hex: digest.map { String(format: "%02x", $0) }.joined())
     }

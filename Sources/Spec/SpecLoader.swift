@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 import Yams
 
@@ -95,6 +96,13 @@ public struct SpecLoader: Sendable {
         }
         if let selected, environmentsParsed, !names.contains(selected) {
             reader.error(environmentsNode ?? root, "environments: no environment named '\(selected)'; this file has: \(names.joined(separator: ", "))")
+        }
+        if resolved != nil {
+            do {
+                resolved?.instanceSecrets = try InstanceSecrets.fromEnvironment(processEnvironment)
+            } catch {
+                reader.error(line: 1, column: 1, "process environment: \(error)")
+            }
         }
         guard reader.diagnostics.isEmpty else {
             throw SpecError(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
@@ -206,12 +214,21 @@ public struct SpecLoader: Sendable {
                         reader.error(kn, "\(path): '\(k)' is not a variable name; expected letters, digits and _")
                         continue
                     }
+                    if Self.poolSetVariables.contains(k) {
+                        reader.error(kn, "\(path).\(k): set by the pool for each instance; remove it from pool.yaml")
+                        continue
+                    }
                     if Self.looksSecret(k) {
                         guard case .scalar(let raw) = v, Interpolation.isBareReference(raw.string) else {
                             reader.error(v, "\(path).\(k): a secret must not be written in pool.yaml; expected a reference like ${\(k)} and the value in the process environment")
                             continue
                         }
                         secretNames.insert(k)
+                    }
+                    if case .scalar(let raw) = v, let leaked = (try? Interpolation.references(in: raw.string))?
+                        .first(where: { InstanceSecrets.managerOnlyVariables.contains($0.name) }) {
+                        reader.error(v, "\(path).\(k): passes ${\(leaked.name)} to every instance; it never leaves the manager (each instance gets INSTANCE_TOKEN, a token of its own)")
+                        continue
                     }
                     if let t = reader.text(v, at: "\(path).\(k)") { variables[k] = t }
                 }
@@ -243,10 +260,13 @@ public struct SpecLoader: Sendable {
             allowedInviteHosts: inviteHosts ?? xmtpEnv.defaultInviteHosts,
             // Local instances listen on loopback without TLS.
             instanceScheme: scheme ?? (platform == .local ? "http" : "https"), instancePort: port,
-            secretVariableNames: secretNames)
+            secretVariableNames: secretNames, instanceSecrets: nil)
     }
 
     enum Scheme: String { case https, http }
+
+    /// Variables the pool sets on every instance itself: the spec may not set them.
+    public static let poolSetVariables: Set<String> = ["INSTANCE_ID", "INSTANCE_TOKEN"]
 
     /// Names that hold secrets by convention: their values may only come from the environment.
     public static func looksSecret(_ name: String) -> Bool {

@@ -8,7 +8,6 @@ struct ContractResponder: HTTPResponder {
 
     let state: StandInState
     let hangGate: HangGate
-    let apiKey: String
     let defaultXMTPEnv: String
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -47,7 +46,7 @@ struct ContractResponder: HTTPResponder {
         // The plugin checks the method before auth.
         guard request.method.rawValue == endpoint.method else { return ContractAnswers.methodNotAllowed }
         // Exact, case-sensitive compare of the whole header value.
-        guard request.headers[.authorization] == "Bearer " + apiKey else { return ContractAnswers.unauthorized }
+        guard request.headers[.authorization] == "Bearer " + state.key else { return ContractAnswers.unauthorized }
 
         var request = request
         let body: ClaimBody

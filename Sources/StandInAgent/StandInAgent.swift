@@ -57,7 +57,7 @@ public final class StandInAgent: Service, Sendable {
     }
 
     private func makeApplication(port: Int) -> some ApplicationProtocol {
-        let responder = ContractResponder(state: state, hangGate: hangGate, apiKey: configuration.apiKey,
+        let responder = ContractResponder(state: state, hangGate: hangGate,
                                           defaultXMTPEnv: configuration.defaultXMTPEnv)
         var serverLogger = logger
         // Hummingbird logs every request at info; the stand-in's own lines are enough.
@@ -88,5 +88,18 @@ public final class StandInAgent: Service, Sendable {
         guard let (group, task) = background.withLockedValue({ b in defer { b = nil }; return b }) else { return }
         await group.triggerGracefulShutdown()
         _ = try? await task.value
+    }
+}
+
+extension StandInAgent {
+    /// For a fake platform's `onDomain`: the stand-in listening at a domain takes the
+    /// `INSTANCE_TOKEN` of the service given that domain, as the container would read it
+    /// from its variables. A service without one (made before instance tokens) leaves the
+    /// stand-in's key as it is.
+    public static func takingTokens(_ agents: [StandInAgent]) -> @Sendable (String, [String: String]) -> Void {
+        let byDomain = Dictionary(agents.compactMap { a in a.port.map { ("127.0.0.1:\($0)", a) } }, uniquingKeysWith: { a, _ in a })
+        return { domain, variables in
+            if let token = variables["INSTANCE_TOKEN"], let agent = byDomain[domain] { agent.state.key = token }
+        }
     }
 }

@@ -4,7 +4,7 @@ public struct StandInConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port; `StandInAgent.start()` and `port` tell which.
     public var port: Int
-    /// The instance's `channels.convos.poolApiKey`. Callers must send exactly `Bearer <apiKey>`.
+    /// The key the instance starts with (its `INSTANCE_TOKEN`). Callers must send exactly `Bearer <apiKey>`.
     public var apiKey: String
     public var statusShape: StatusShape
     /// Added before every answer.

@@ -76,7 +76,7 @@ public final class StandInMultiplexer: Sendable {
             // The Host header names the address the caller dialled (without the port).
             let host = (request.head.authority ?? "").split(separator: ":").first.map(String.init) ?? ""
             let responder = ContractResponder(state: multiplexer.state(of: host), hangGate: multiplexer.hangGate,
-                                              apiKey: multiplexer.apiKey, defaultXMTPEnv: multiplexer.defaultXMTPEnv)
+                                              defaultXMTPEnv: multiplexer.defaultXMTPEnv)
             return try await responder.respond(to: request, context: context)
         }
     }

@@ -15,12 +15,14 @@ public final class StandInState: Sendable {
         var latency: [StandInEndpoint: Duration] = [:]
         var failure: [StandInEndpoint: StandInFailure] = [:]
         var calls: [StandInEndpoint: Int] = [:]
+        /// The bearer key callers must send: its `INSTANCE_TOKEN`.
+        var key: String
     }
 
     private let values: NIOLockedValueBox<Values>
 
     init(_ configuration: StandInConfiguration) {
-        var values = Values(statusShape: configuration.statusShape)
+        var values = Values(statusShape: configuration.statusShape, key: configuration.apiKey)
         for endpoint in StandInEndpoint.allCases {
             values.latency[endpoint] = configuration.latency
             values.failure[endpoint] = configuration.failure
@@ -29,6 +31,14 @@ public final class StandInState: Sendable {
     }
 
     // MARK: Knobs
+
+    /// The key callers must send as `Bearer <key>`. A test harness sets it to the token the
+    /// pool gave the instance this stand-in plays, as the container would read it from
+    /// its variables.
+    public var key: String {
+        get { values.withLockedValue { $0.key } }
+        set { values.withLockedValue { $0.key = newValue } }
+    }
 
     /// Sets (or with nil clears) the failure mode of one endpoint, or of all of them.
     public func setFailure(_ failure: StandInFailure?, on endpoint: StandInEndpoint? = nil) {

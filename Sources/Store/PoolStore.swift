@@ -21,9 +21,10 @@ public protocol PoolStore: Sendable {
     /// The record of one instance, nil when unknown or forgotten.
     func instance(id: String) async throws -> InstanceRecord?
 
-    /// Records that we are about to create this instance, before any platform call.
+    /// Records that we are about to create this instance, before any platform call, with
+    /// the secret version its token derives from (nil: it is given the pool key).
     /// Does nothing when a record with this id already exists.
-    func recordIntent(instanceId: String, serviceName: String, revision: String, at: Date) async throws
+    func recordIntent(instanceId: String, serviceName: String, revision: String, tokenVersion: Int?, at: Date) async throws
     /// Moves the create sequence forward to `step` (never backwards) and records the
     /// service id when given. Throws `StoreError.unknownInstance` without an intent.
     func recordStep(instanceId: String, step: CreateStep, serviceId: String?) async throws
@@ -67,6 +68,10 @@ public protocol PoolStore: Sendable {
     /// Before deleting an unclaimed instance's service: retires it so no claim can take it
     /// meanwhile. False when it is claimed or claiming (the delete must not happen).
     func reserveForDelete(instanceId: String, reason: String, at: Date) async throws -> Bool
+    /// The instance asked to be removed: its claim (if any) ends, it is retired, and the
+    /// next tick deletes it; one event is recorded the first time. Changes nothing while a
+    /// claim is in flight (`.claiming`), once it is forgotten (`.gone`) or without a record.
+    func selfDestruct(instanceId: String, at: Date) async throws -> SelfDestructOutcome
     func adopt(instanceId: String, serviceId: String?, conversationId: String, at: Date) async throws
     /// Records instances another system handed out as claimed, in one transaction: all of
     /// them or none. Never overwrites an instance claimed by someone else, retired or
@@ -131,6 +136,20 @@ public struct StoreObservation: Sendable, Equatable {
     }
 }
 
+/// What `selfDestruct` did.
+public enum SelfDestructOutcome: String, Sendable, Equatable {
+    /// Retired now; the next tick deletes it.
+    case retired
+    /// Asked before: nothing changed.
+    case alreadyRetired
+    /// A claim call is in flight: ask again once it ends.
+    case claiming
+    /// Deleted already (forgotten).
+    case gone
+    /// No record of it at all.
+    case unknown
+}
+
 /// What `beginClaim` did.
 public enum ClaimStart: Sendable, Equatable {
     /// This instance is now `claiming` for the agent; the caller must complete or fail it.
@@ -152,6 +171,11 @@ public enum ClaimOutcome: Sendable, Equatable, Codable {
 }
 
 extension PoolStore {
+    /// An intent with the pool key (no secret version): instances made before instance tokens.
+    public func recordIntent(instanceId: String, serviceName: String, revision: String, at: Date) async throws {
+        try await recordIntent(instanceId: instanceId, serviceName: serviceName, revision: revision, tokenVersion: nil, at: at)
+    }
+
     public func beginClaim(agentName: String, idempotencyKey: String?, at: Date) async throws -> ClaimStart {
         try await beginClaim(agentName: agentName, idempotencyKey: idempotencyKey, requestHash: nil, at: at)
     }

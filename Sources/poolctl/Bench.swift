@@ -1,9 +1,22 @@
+import AgentClient
 import ArgumentParser
 import Controller
 import Foundation
 import Model
 import Planning
+import Ports
 import Spec
+
+/// Probes with one key whatever the instance: the multiplexed stand-ins of a benchmark
+/// share a key, while the pool gives every instance a token of its own.
+struct SharedKeyProber: StatusProber {
+    let base: AgentClient
+    let key: String
+
+    func probeAll(_ targets: [ProbeTarget], timeout: Duration) async -> [String: ProbeResult] {
+        await base.probeAll(targets.map { ProbeTarget(id: $0.id, baseURL: $0.baseURL, bearer: key) }, timeout: timeout)
+    }
+}
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -142,7 +142,7 @@ struct Round {
             }
         }
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
-        let timed = TimedCaller(base: AgentClient(httpClient: http, apiKey: agentKey, scheme: "http", logger: logger))
+        let timed = TimedCaller(base: AgentClient(httpClient: http, scheme: "http", logger: logger))
         if seed {
             let now = Date()
             for (k, domain) in domains.enumerated() {
@@ -154,15 +154,17 @@ struct Round {
         }
         if seed && warmUp { try await Self.warmUp(store, concurrency: concurrency) }
         let yaml = "environments:\n  bench:\n    platform: local\n    instanceScheme: http\n"
-        let spec = try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "bench", environment: "bench").environment!
+        let spec = try SpecLoader(processEnvironment: ScaleBench.specEnvironment)
+            .load(text: yaml, file: "bench", environment: "bench").environment!
         // Through the composition root, on the platform the spec names (local: claims never
         // touch it, and an empty state folder starts no process).
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-claims-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let local = try await LocalPlatform(configuration: .init(apiKey: agentKey, stateDirectory: folder), logger: logger)
         defer { try? FileManager.default.removeItem(at: folder) }
+        // The seeded records carry no secret version: their instances are called with the pool key.
         let service = try buildPoolRuntime(spec: spec, parts: PoolParts(store: store, platform: local, prober: nil, caller: timed,
-                                                                       logger: logger)).claims
+                                                                       logger: logger, environment: ["POOL_API_KEY": agentKey])).claims
         let started = DispatchTime.now().uptimeNanoseconds
         let results = await withTaskGroup(of: (ClaimResult, Double).self) { group in
             var out: [(ClaimResult, Double)] = []
@@ -213,19 +215,19 @@ final class TimedCaller: ClaimCaller, @unchecked Sendable {
 
     var durations: [String: Double] { lock.withLock { byConversation } }
 
-    func createConversation(instanceId: String, baseURL: String, agentName: String, env: String, instructions: String,
-                            timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+    func createConversation(instanceId: String, baseURL: String, bearer: String, agentName: String, env: String,
+                            instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let r = await base.createConversation(instanceId: instanceId, baseURL: baseURL, agentName: agentName, env: env,
-                                              instructions: instructions, timeout: timeout)
+        let r = await base.createConversation(instanceId: instanceId, baseURL: baseURL, bearer: bearer, agentName: agentName,
+                                              env: env, instructions: instructions, timeout: timeout)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if case .success(let b) = r { lock.withLock { byConversation[b.conversationId] = ms } }
         return r
     }
 
-    func join(instanceId: String, baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
-              timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
-        await base.join(instanceId: instanceId, baseURL: baseURL, inviteUrl: inviteUrl, agentName: agentName, env: env,
-                        instructions: instructions, timeout: timeout)
+    func join(instanceId: String, baseURL: String, bearer: String, inviteUrl: String, agentName: String, env: String,
+              instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+        await base.join(instanceId: instanceId, baseURL: baseURL, bearer: bearer, inviteUrl: inviteUrl, agentName: agentName,
+                        env: env, instructions: instructions, timeout: timeout)
     }
 }

@@ -40,14 +40,15 @@ struct ConvergeBench: AsyncParsableCommand {
         let specPath = dir.appendingPathComponent("pool.yaml").path
         try RailwayFake.poolYAML(["minIdle": "\(minIdle)", "maxTotal": "\(2 * minIdle)"], environment: "bench")
             .write(toFile: specPath, atomically: true, encoding: .utf8)
-        let spec = try PoolContext.loadSpec(path: specPath, name: "bench", environment: [:])
+        let spec = try PoolContext.loadSpec(path: specPath, name: "bench", environment: ScaleBench.specEnvironment)
         let store = try SQLiteStore(path: dir.appendingPathComponent("pool.sqlite").path, logger: logger)
         _ = try await store.migrate()
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
         let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": ScaleBench.token]
-        let client = AgentClient(httpClient: http, apiKey: ScaleBench.key, scheme: "http", logger: logger)
+        let client = AgentClient(httpClient: http, scheme: "http", logger: logger)
         let reconciler = try buildPoolRuntime(spec: spec, parts: PoolParts(
-            store: store, platform: try PoolContext.makePlatform(spec, env: env), prober: client, caller: client,
+            store: store, platform: try PoolContext.makePlatform(spec, env: env),
+            prober: SharedKeyProber(base: client, key: ScaleBench.key), caller: client,
             logger: logger, environment: env)).reconciler
         let interval = spec.settings.tickInterval
         let started = DispatchTime.now().uptimeNanoseconds

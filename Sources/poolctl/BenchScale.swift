@@ -29,6 +29,10 @@ struct ScaleBench: AsyncParsableCommand {
 
     static let token = "bench-railway-token"
     static let key = "bench-pool-key"
+    /// The seeded instances are recorded without a secret version, as instances made
+    /// before instance tokens: they are called with `key`, which the multiplexer accepts.
+    static let instanceSecret = "bench-instance-secret-0123456789abcdef"
+    static let specEnvironment = ["POOL_INSTANCE_SECRET": instanceSecret]
 
     func run() async throws {
         guard instances > 0, instances <= 60_000, ticks > 0 else { throw ValidationError("--instances 1...60000 and --ticks > 0") }
@@ -43,16 +47,16 @@ struct ScaleBench: AsyncParsableCommand {
 
         let specPath = dir.appendingPathComponent("pool.yaml").path
         try Self.specText(instances: instances).write(toFile: specPath, atomically: true, encoding: .utf8)
-        let spec = try PoolContext.loadSpec(path: specPath, name: "bench", environment: [:])
+        let spec = try PoolContext.loadSpec(path: specPath, name: "bench", environment: Self.specEnvironment)
         let storePath = dir.appendingPathComponent("pool.sqlite").path
         try await Self.seed(instances: instances, spec: spec, fake: fake, agentPort: agentPort, storePath: storePath)
 
         // Ticks in this process, timed one by one.
         let store = try SQLiteStore(path: storePath, logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
-        let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token]
+        let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": Self.key]
         let platform = try PoolContext.makePlatform(spec, env: env)
-        let client = AgentClient(httpClient: http, apiKey: Self.key, scheme: "http", logger: logger)
+        let client = AgentClient(httpClient: http, scheme: "http", logger: logger)
         let reconciler = try buildPoolRuntime(spec: spec, parts: PoolParts(
             store: store, platform: platform, prober: client, caller: client, logger: logger, environment: env)).reconciler
         var wall: [Double] = []
@@ -132,7 +136,7 @@ struct ScaleBench: AsyncParsableCommand {
         process.standardError = handle
         process.standardOutput = FileHandle.nullDevice
         var environment = ["PATH": "/usr/bin:/bin", "RAILWAY_API_URL": railwayURL, "RAILWAY_API_TOKEN": token,
-                           "POOL_API_KEY": key, "POOL_SQLITE_PATH": storePath, "NO_COLOR": "1"]
+                           "POOL_API_KEY": key, "POOL_INSTANCE_SECRET": instanceSecret, "POOL_SQLITE_PATH": storePath, "NO_COLOR": "1"]
         // The allocator's tuning, as the manager's image sets it (Dockerfile).
         if let arenas = ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] { environment["MALLOC_ARENA_MAX"] = arenas }
         process.environment = environment

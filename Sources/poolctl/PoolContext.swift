@@ -1,6 +1,7 @@
 import AgentClient
 import AsyncHTTPClient
 import Controller
+import Credentials
 import Foundation
 import LocalPlatform
 import Metrics
@@ -33,7 +34,7 @@ struct PoolContext {
         let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
         if migrate { _ = try await store.migrate() }
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
-        let agents = AgentClient(httpClient: http, apiKey: env["POOL_API_KEY"] ?? "", scheme: spec.instanceScheme, logger: logger)
+        let agents = AgentClient(httpClient: http, scheme: spec.instanceScheme, logger: logger)
         let parts = PoolParts(store: store, platform: platform, prober: agents, caller: agents, logger: logger, environment: env)
         return PoolContext(spec: spec, store: store, runtime: try buildPoolRuntime(spec: spec, parts: parts),
                            http: http, logger: logger)
@@ -44,13 +45,31 @@ struct PoolContext {
         try loadSpec(path: options.spec, name: options.env, environment: env)
     }
 
+    /// With its instance secrets: from POOL_INSTANCE_SECRET, or for the local platform,
+    /// when that is unset, the one kept in its state folder (made on first use).
     static func loadSpec(path: String, name: String?, environment env: [String: String]) throws -> EnvironmentSpec {
         guard let name else { throw CLIError("needs --env NAME: the environment of \(path) to use") }
+        var spec: EnvironmentSpec
         do {
-            return try SpecLoader(processEnvironment: env).load(path: path, environment: name).environment!
+            spec = try SpecLoader(processEnvironment: env).load(path: path, environment: name).environment!
         } catch {
             throw CLIError(error.description)
         }
+        if spec.instanceSecrets == nil, spec.platform == .local {
+            let folder = URL(fileURLWithPath: localStateFolder(spec, env: env))
+            do {
+                spec.instanceSecrets = InstanceSecrets(current: try LocalInstanceSecret.loadOrCreate(in: folder))
+            } catch {
+                throw CLIError("could not read or make the local instance secret in \(folder.path): \(error)")
+            }
+        }
+        guard spec.instanceSecrets != nil else { throw CLIError(CredentialsError.noInstanceSecret.description) }
+        return spec
+    }
+
+    /// POOL_LOCAL_STATE, default `.pool-local/<environment>`.
+    static func localStateFolder(_ spec: EnvironmentSpec, env: [String: String]) -> String {
+        env["POOL_LOCAL_STATE"] ?? ".pool-local/\(spec.name)"
     }
 
     static func requireAPIKey(_ spec: EnvironmentSpec, environment env: [String: String]) throws {

@@ -118,7 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
                                 store: store, logger: logger, onBecomingLeader: { trigger.fire() })
         // One HTTP client for every probe and claim call of the process.
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
-        let agents = AgentClient(httpClient: httpClient, apiKey: apiKey, scheme: spec.instanceScheme, logger: logger)
+        let agents = AgentClient(httpClient: httpClient, scheme: spec.instanceScheme, logger: logger)
         do {
             let (specPath, envName) = (options.spec, options.env)
             let parts = PoolParts(store: store, platform: { spec in try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory) },
@@ -154,7 +154,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// or restarts the instances of the previous run instead of leaking them.
     static func startLocalPlatform(_ spec: EnvironmentSpec, apiKey: String, env: [String: String],
                                    logger: Logger) async throws -> LocalPlatform {
-        let directory = URL(fileURLWithPath: env["POOL_LOCAL_STATE"] ?? ".pool-local/\(spec.name)")
+        let directory = URL(fileURLWithPath: PoolContext.localStateFolder(spec, env: env))
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             return try await LocalPlatform(configuration: LocalPlatformConfiguration(apiKey: apiKey, stateDirectory: directory),

@@ -12,7 +12,7 @@ struct StandInAgentCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one, logged on stderr).")
     var port = 8080
 
-    @Option(help: ArgumentHelp("Key callers must send as 'Authorization: Bearer KEY'. Default: $POOL_API_KEY.",
+    @Option(help: ArgumentHelp("Key callers must send as 'Authorization: Bearer KEY'. Default: $INSTANCE_TOKEN (the instance's own token), or $POOL_API_KEY for an instance made before instance tokens.",
                                valueName: "KEY"))
     var apiKey: String?
 
@@ -34,8 +34,10 @@ struct StandInAgentCommand: AsyncParsableCommand {
     var xmtpEnv = "production"
 
     func run() async throws {
-        guard let key = apiKey ?? ProcessInfo.processInfo.environment["POOL_API_KEY"], !key.isEmpty else {
-            throw ValidationError("an API key is required: --api-key or POOL_API_KEY (an instance without one would accept any caller)")
+        let env = ProcessInfo.processInfo.environment
+        guard let key = apiKey ?? [env["INSTANCE_TOKEN"], env["POOL_API_KEY"]].compactMap({ $0 }).first(where: { !$0.isEmpty }),
+              !key.isEmpty else {
+            throw ValidationError("a key is required: --api-key, INSTANCE_TOKEN or POOL_API_KEY (an instance without one would accept any caller)")
         }
         guard (0...65535).contains(port), latencyMs >= 0, startupDelayS >= 0 else {
             throw ValidationError("--port must be 0...65535; --latency-ms and --startup-delay-s must not be negative")

@@ -136,6 +136,15 @@ import Testing
         }
     }
 
+    /// The instances' own tokens, alone and in the successor's `<id>:<token>` form: they
+    /// open self-destruct only.
+    static func instanceCredentials(_ ids: [String]) -> [BadCredential] {
+        ids.flatMap { id in [
+            BadCredential(description: "instance \(id)'s own token", authorization: ["Bearer \(TestCredentials.token(id))"]),
+            BadCredential(description: "instance \(id)'s id and token", authorization: ["Bearer \(id):\(TestCredentials.token(id))"]),
+        ] }
+    }
+
     @Test(arguments: protectedOperations)
     func everyBadCredentialIs401WithAJSONErrorAndChangesNothing(_ operation: OpenAPIDocument.Operation) async throws {
         try await Self.withPopulatedPool { world, claimed, crashed in
@@ -143,7 +152,7 @@ import Testing
             let method = HTTPRequest.Method(operation.method)!
             let before = try await Snapshot(world)
             try await world.app.test(.router) { client in
-                for credential in Self.badCredentials {
+                for credential in Self.badCredentials + Self.instanceCredentials(world.seeded) {
                     var headers: HTTPFields = [.contentType: "application/json"]
                     for value in credential.authorization { headers.append(HTTPField(name: .authorization, value: value)) }
                     for (name, value) in credential.other { headers.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }

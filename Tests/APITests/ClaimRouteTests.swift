@@ -24,7 +24,8 @@ import Testing
             try await world.app.test(.router) { client in
                 let r = try await claim(client)
                 #expect(r.status == .ok, "\(r.text)")
-                #expect(Set(r.json.keys) == ["inviteUrl", "conversationId", "instanceId", "joined"])
+                #expect(Set(r.json.keys) == ["inviteUrl", "conversationId", "instanceId", "joined", "gatewayUrl"])
+                #expect((r.json["gatewayUrl"] as? String)?.hasPrefix("http://") == true, "the instance's URL")
                 #expect(r.json["instanceId"] as? String == ids[0])
                 #expect(r.json["joined"] as? Bool == false)
                 #expect((r.json["inviteUrl"] as? String)?.hasPrefix("https://dev.convos.org/") == true)

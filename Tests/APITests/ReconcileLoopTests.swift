@@ -94,7 +94,7 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml").path
         try ServerFixtures.yaml(minIdle: 0).write(toFile: path, atomically: true, encoding: .utf8)
         let load: ReconcileLoop.LoadSpec = {
-            try SpecLoader(processEnvironment: [:]).load(path: path, environment: "test").environment!
+            try SpecLoader(processEnvironment: TestCredentials.environment).load(path: path, environment: "test").environment!
         }
         try await ServerWorld.with(spec: try load(), loadSpec: load) { world in
             try ServerFixtures.yaml(minIdle: 2).write(toFile: path, atomically: true, encoding: .utf8)
@@ -114,7 +114,7 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml").path
         try ServerFixtures.yaml().write(toFile: path, atomically: true, encoding: .utf8)
         let load: ReconcileLoop.LoadSpec = {
-            try SpecLoader(processEnvironment: [:]).load(path: path, environment: "test").environment!
+            try SpecLoader(processEnvironment: TestCredentials.environment).load(path: path, environment: "test").environment!
         }
         try await ServerWorld.with(spec: try load(), loadSpec: load) { world in
             try ServerFixtures.yaml(tickInterval: "7s").write(toFile: path, atomically: true, encoding: .utf8)

@@ -8,7 +8,7 @@ import Testing
 
     @Test func createConversationBindsAndReturnsTheInvite() async throws {
         try await withStandIn { agent, url in
-            let claimed = try await client.createConversation(instanceId: "instance-1", baseURL: url, body: .sample).get()
+            let claimed = try await client.createConversation(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample).get()
             #expect(claimed.conversationId.count == 32)
             let lowercaseHex = claimed.conversationId.allSatisfy { "0123456789abcdef".contains($0) }
             #expect(lowercaseHex)
@@ -22,14 +22,14 @@ import Testing
         try await withStandIn { _, url in
             var body = CreateConversationRequest.sample
             body.env = "production"
-            let claimed = try await client.createConversation(instanceId: "instance-1", baseURL: url, body: body).get()
+            let claimed = try await client.createConversation(instanceId: "instance-1", baseURL: url, bearer: testKey, body: body).get()
             #expect(claimed.inviteUrl?.hasPrefix("https://popup.convos.org/v2?i=") == true)
         }
     }
 
     @Test func joinBindsWithoutInvite() async throws {
         try await withStandIn { agent, url in
-            let claimed = try await client.join(instanceId: "instance-1", baseURL: url, body: .sample).get()
+            let claimed = try await client.join(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample).get()
             #expect(claimed.inviteUrl == nil)
             #expect(agent.state.boundConversationId == claimed.conversationId)
         }
@@ -37,9 +37,9 @@ import Testing
 
     @Test func secondClaimAfterBindingIsAConflict() async throws {
         try await withStandIn { agent, url in
-            _ = try await client.join(instanceId: "instance-1", baseURL: url, body: .sample).get()
-            #expect(await client.createConversation(instanceId: "instance-1", baseURL: url, body: .sample) == .failure(.conflict))
-            #expect(await client.join(instanceId: "instance-1", baseURL: url, body: .sample) == .failure(.conflict))
+            _ = try await client.join(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample).get()
+            #expect(await client.createConversation(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample) == .failure(.conflict))
+            #expect(await client.join(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample) == .failure(.conflict))
             #expect(agent.state.calls(to: .join) == 2)
             #expect(agent.state.calls(to: .createConversation) == 1)
         }
@@ -59,7 +59,7 @@ import Testing
     @Test(arguments: failureModes)
     func createFailureMapsToItsError(failure: StandInFailure, expected: ClaimCallError) async throws {
         try await withStandIn(.init(apiKey: testKey, failure: failure)) { _, url in
-            #expect(await client.createConversation(instanceId: "instance-1", baseURL: url, body: .sample) == .failure(expected))
+            #expect(await client.createConversation(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample) == .failure(expected))
         }
     }
 
@@ -69,14 +69,14 @@ import Testing
     ])
     func joinFailureMapsToItsError(failure: StandInFailure, expected: ClaimCallError) async throws {
         try await withStandIn(.init(apiKey: testKey, failure: failure)) { agent, url in
-            #expect(await client.join(instanceId: "instance-1", baseURL: url, body: .sample) == .failure(expected))
+            #expect(await client.join(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample) == .failure(expected))
             #expect(agent.state.boundConversationId == nil)
         }
     }
 
     @Test func wrongKeyIsUnauthorizedAndTheDescriptionHidesTheKey() async throws {
         try await withStandIn { _, url in
-            let result = await makeClient(apiKey: "wrong-key-9d8e").createConversation(instanceId: "instance-1", baseURL: url, body: .sample)
+            let result = await makeClient().createConversation(instanceId: "instance-1", baseURL: url, bearer: "wrong-key-9d8e", body: .sample)
             #expect(result == .failure(.unauthorized))
             guard case .failure(let error) = result else { return }
             #expect(!error.description.contains("wrong-key-9d8e"))
@@ -87,7 +87,7 @@ import Testing
     @Test func hangingClaimTimesOutWithinTheTimeout() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .hang)) { agent, url in
             let (result, elapsed) = await seconds {
-                await client.join(instanceId: "instance-1", baseURL: url, body: .sample, timeout: .milliseconds(400))
+                await client.join(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample, timeout: .milliseconds(400))
             }
             #expect(result == .failure(.timeout))
             // Generous bound: a hang would never return; a loaded machine is merely slow.
@@ -101,6 +101,6 @@ import Testing
         // A port held bound and not listening: it refuses, and no parallel test can take it.
         let port = try ClosedPort()
         let url = "http://127.0.0.1:\(port.number)"
-        #expect(await client.createConversation(instanceId: "instance-1", baseURL: url, body: .sample) == .failure(.transport("connection refused")))
+        #expect(await client.createConversation(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample) == .failure(.transport("connection refused")))
     }
 }

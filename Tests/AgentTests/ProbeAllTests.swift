@@ -1,5 +1,6 @@
 import AgentClient
 import Model
+import Ports
 import StandInAgent
 import Testing
 
@@ -24,8 +25,8 @@ import Testing
         return try outcome.get()
     }
 
-    func targets(_ agents: [StandInAgent]) -> [(id: String, baseURL: String)] {
-        agents.enumerated().map { ("instance-\($0.offset)", $0.element.baseURL!) }
+    func targets(_ agents: [StandInAgent]) -> [ProbeTarget] {
+        agents.enumerated().map { ProbeTarget(id: "instance-\($0.offset)", baseURL: $0.element.baseURL!, bearer: testKey) }
     }
 
     @Test func answersEveryTargetById() async throws {

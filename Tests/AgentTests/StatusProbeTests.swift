@@ -3,6 +3,7 @@ import Model
 import Planning
 import StandInAgent
 import Testing
+import TestSupport
 
 /// `probe` against stand-ins: every kind of answer lands in its `ProbeResult`.
 @Suite(.timeLimit(.minutes(1))) struct StatusProbeTests {
@@ -10,14 +11,14 @@ import Testing
 
     @Test func oldShapeUnbound() async throws {
         try await withStandIn { _, url in
-            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
         }
     }
 
     @Test func oldShapeBound() async throws {
         try await withStandIn { agent, url in
-            let claimed = try await client.createConversation(instanceId: "instance-1", baseURL: url, body: .sample).get()
-            #expect(await client.probe(baseURL: url)
+            let claimed = try await client.createConversation(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample).get()
+            #expect(await client.probe(baseURL: url, bearer: testKey)
                 == .status(AgentStatus(usable: true, conversationId: claimed.conversationId, streaming: true)))
             #expect(agent.state.boundConversationId == claimed.conversationId)
         }
@@ -25,14 +26,14 @@ import Testing
 
     @Test func newShapeUnboundIsCleanAndUsable() async throws {
         try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { _, url in
-            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: true, conversationId: nil)))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .status(AgentStatus(usable: true, conversationId: nil)))
         }
     }
 
     @Test func newShapeBoundIsNotClean() async throws {
         try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { _, url in
-            let claimed = try await client.join(instanceId: "instance-1", baseURL: url, body: .sample).get()
-            #expect(await client.probe(baseURL: url)
+            let claimed = try await client.join(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample).get()
+            #expect(await client.probe(baseURL: url, bearer: testKey)
                 == .status(AgentStatus(usable: false, conversationId: claimed.conversationId)))
         }
     }
@@ -40,8 +41,8 @@ import Testing
     @Test func newShapeAfterUnacceptedJoinIsDirtyWithoutConversation() async throws {
         try await withStandIn(.init(apiKey: testKey, statusShape: .new)) { agent, url in
             agent.state.setFailure(.waitingForAcceptance, on: .join)
-            _ = await client.join(instanceId: "instance-1", baseURL: url, body: .sample)
-            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: false, conversationId: nil)))
+            _ = await client.join(instanceId: "instance-1", baseURL: url, bearer: testKey, body: .sample)
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .status(AgentStatus(usable: false, conversationId: nil)))
         }
     }
 
@@ -49,7 +50,7 @@ import Testing
     func conversationItWasNeverGivenShows(shape: StatusShape) async throws {
         try await withStandIn(.init(apiKey: testKey, statusShape: shape)) { agent, url in
             agent.state.reportConversationWhileUnbound("0f3a9c2e7b5d41e8a6c4b2d0e9f8a7c6")
-            guard case .status(let status) = await client.probe(baseURL: url) else {
+            guard case .status(let status) = await client.probe(baseURL: url, bearer: testKey) else {
                 Issue.record("expected a status"); return
             }
             #expect(status.conversationId == "0f3a9c2e7b5d41e8a6c4b2d0e9f8a7c6")
@@ -59,56 +60,56 @@ import Testing
 
     @Test func htmlFallbackIsNotJSON() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .html)) { _, url in
-            #expect(await client.probe(baseURL: url) == .notJSON("text/html; charset=utf-8"))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("text/html; charset=utf-8"))
         }
     }
 
     @Test func plainTextIsNotJSON() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .plainText)) { _, url in
-            #expect(await client.probe(baseURL: url) == .notJSON("text/plain; charset=utf-8"))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("text/plain; charset=utf-8"))
         }
     }
 
     @Test func malformedJSON() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .malformedJSON)) { _, url in
-            #expect(await client.probe(baseURL: url) == .notJSON("malformed JSON"))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("malformed JSON"))
         }
     }
 
     @Test func jsonWithoutStatusFieldsIsNotAStatus() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .noConversationId)) { _, url in
-            #expect(await client.probe(baseURL: url) == .notJSON("JSON without ready or clean"))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("JSON without ready or clean"))
         }
     }
 
     @Test func wrongKeyIsUnauthorized() async throws {
         try await withStandIn { _, url in
-            #expect(await makeClient(apiKey: "another-key").probe(baseURL: url) == .unauthorized)
+            #expect(await makeClient().probe(baseURL: url, bearer: "another-key") == .unauthorized)
         }
     }
 
     @Test(arguments: [502, 503, 404])
     func proxyErrorsAreUnreachable(code: Int) async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .proxyError(code))) { _, url in
-            #expect(await client.probe(baseURL: url) == .unreachable("HTTP \(code)"))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .unreachable("HTTP \(code)"))
         }
     }
 
     @Test func serverErrorIsUnreachable() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .serverError)) { _, url in
-            #expect(await client.probe(baseURL: url) == .unreachable("HTTP 500"))
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .unreachable("HTTP 500"))
         }
     }
 
     @Test func connectionRefusedIsUnreachable() async throws {
         let url = try await withStandIn { _, url in url }
         // The stand-in has stopped: nothing listens on its port any more.
-        #expect(await client.probe(baseURL: url) == .unreachable("connection refused"))
+        #expect(await client.probe(baseURL: url, bearer: testKey) == .unreachable("connection refused"))
     }
 
     @Test func hangingInstanceIsUnreachableWithinTheTimeout() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .hang)) { agent, url in
-            let (result, elapsed) = await seconds { await client.probe(baseURL: url, timeout: .milliseconds(500)) }
+            let (result, elapsed) = await seconds { await client.probe(baseURL: url, bearer: testKey, timeout: .milliseconds(500)) }
             guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
             #expect(reason.contains("timed out"))
             // A timeout that never fires would hang: 10 s leaves a loaded machine its slack.
@@ -121,7 +122,7 @@ import Testing
     /// must still hold while the body never comes.
     @Test func stalledBodyIsUnreachableWithinTheTimeout() async throws {
         try await withStandIn(.init(apiKey: testKey, failure: .stallBody)) { _, url in
-            let (result, elapsed) = await seconds { await client.probe(baseURL: url, timeout: .milliseconds(500)) }
+            let (result, elapsed) = await seconds { await client.probe(baseURL: url, bearer: testKey, timeout: .milliseconds(500)) }
             guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
             #expect(reason.contains("timed out"))
             // A timeout that never fires would hang: 10 s leaves a loaded machine its slack.
@@ -131,15 +132,17 @@ import Testing
 
     @Test func bootingInstanceIsUnreachableThenReady() async throws {
         try await withStandIn(.init(apiKey: testKey, startupDelay: .seconds(1))) { _, url in
-            #expect(await client.probe(baseURL: url, timeout: .milliseconds(500)) == .unreachable("connection refused"))
-            try await Task.sleep(for: .milliseconds(1300))
-            #expect(await client.probe(baseURL: url) == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
+            #expect(await client.probe(baseURL: url, bearer: testKey, timeout: .milliseconds(500)) == .unreachable("connection refused"))
+            // Ready once its 1 s start-up delay is over; a loaded machine may take longer to
+            // start listening, so wait for it rather than sleeping a fixed time.
+            let ready = ProbeResult.status(AgentStatus(usable: true, conversationId: nil, streaming: false))
+            #expect(await eventually(within: .seconds(15)) { await client.probe(baseURL: url, bearer: testKey) == ready })
         }
     }
 
     @Test func bareHostGetsTheConfiguredScheme() async throws {
         try await withStandIn { agent, _ in
-            #expect(await client.probe(baseURL: "127.0.0.1:\(agent.port!)/") == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
+            #expect(await client.probe(baseURL: "127.0.0.1:\(agent.port!)/", bearer: testKey) == .status(AgentStatus(usable: true, conversationId: nil, streaming: false)))
         }
     }
 }

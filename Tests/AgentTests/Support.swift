@@ -10,8 +10,8 @@ let testKey = "test-key-5f1c2a"
 /// One HTTP client for the whole run, as in production (never one per call).
 let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
 
-func makeClient(apiKey: String = testKey) -> AgentClient {
-    AgentClient(httpClient: httpClient, apiKey: apiKey, scheme: "http",
+func makeClient() -> AgentClient {
+    AgentClient(httpClient: httpClient, scheme: "http",
                 logger: Logger(label: "agent-client", factory: { _ in SwiftLogNoOpLogHandler() }))
 }
 

@@ -27,7 +27,8 @@ import Testing
                 // A hanging agent is given up after 2 s; the others get room on a loaded machine.
                 let timeout = failure == .hang ? "2s" : "20s"
                 let service = ClaimService(spec: try ClaimFixtures.spec(createTimeout: timeout, joinTimeout: timeout), store: store,
-                                           caller: AgentClient(httpClient: Self.http, apiKey: Self.key, scheme: "http", logger: quiet),
+                                           caller: AgentClient(httpClient: Self.http, scheme: "http", logger: quiet),
+                                           credentials: ClaimFixtures.credentials(poolKey: Self.key),
                                            logger: quiet, requestTick: { ticks.hit() })
                 try await body(service, agent, store, ticks)
             }
@@ -165,7 +166,7 @@ import Testing
             let caller = CountingCaller()
             // The clock reads 11 s later after the take than before it.
             let reads = TickCounter()
-            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: caller, logger: quiet,
+            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: caller, credentials: ClaimFixtures.credentials(), logger: quiet,
                                        clock: { reads.hit(); return ClaimFixtures.now.addingTimeInterval(reads.count > 1 ? 11 : 0) })
             guard case .unavailable(let message) = await service.claim(request) else { Issue.record("expected unavailable"); return }
             #expect(message.contains("too slow"))
@@ -179,7 +180,7 @@ import Testing
         try await StoreBackend.sqlite.withStore { store in
             _ = try await ClaimFixtures.seedIdle(store, count: 2, domains: ["127.0.0.1:1"])
             let platform = RecordingPlatform()
-            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: CountingCaller(), logger: quiet)
+            let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: CountingCaller(), credentials: ClaimFixtures.credentials(), logger: quiet)
             let operators = PoolOperator(store: store, platform: platform, logger: quiet)
             guard case .claimed(let a) = await service.claim(request) else { Issue.record("not claimed"); return }
             await #expect(throws: PoolOperator.OperatorError.self) { try await operators.dismiss(instanceId: a.instanceId) }
@@ -207,7 +208,7 @@ import Testing
             let caller = CountingCaller()
             caller.latency = .milliseconds(5)
             let service = ClaimService(spec: try ClaimFixtures.spec(), store: store, caller: caller,
-                                       logger: quiet)
+                                       credentials: ClaimFixtures.credentials(), logger: quiet)
             let results = await withTaskGroup(of: ClaimResult.self) { group in
                 for k in 0..<500 {
                     group.addTask { await service.claim(ClaimRequest(agentName: "agent \(k)", instructions: "i")) }

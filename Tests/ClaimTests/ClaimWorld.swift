@@ -4,7 +4,9 @@ import Logging
 import Model
 import Ports
 import Spec
+import Credentials
 import Store
+import TestSupport
 import Testing
 
 
@@ -20,7 +22,13 @@ enum ClaimFixtures {
             xmtpEnv: \(xmtp)
             instanceScheme: http
         """
-        return try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "pool.yaml", environment: "test").environment!
+        return try SpecLoader(processEnvironment: TestCredentials.environment).load(text: yaml, file: "pool.yaml", environment: "test").environment!
+    }
+
+    /// The test credentials; the seeded instances carry no secret version, so they are
+    /// called with `poolKey`, as instances made before instance tokens.
+    static func credentials(poolKey: String = TestCredentials.poolKey) -> InstanceCredentials {
+        InstanceCredentials(poolKey: poolKey, secrets: TestCredentials.secrets)
     }
 
     /// `count` idle instances in the store, reached at `domains` (cycled).
@@ -46,18 +54,18 @@ final class CountingCaller: ClaimCaller, @unchecked Sendable {
 
     var callsPerInstance: [String: Int] { lock.withLock { calls } }
 
-    func createConversation(instanceId: String, baseURL: String, agentName: String, env: String, instructions: String,
-                            timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+    func createConversation(instanceId: String, baseURL: String, bearer: String, agentName: String, env: String,
+                            instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
         lock.withLock { calls[baseURL, default: 0] += 1 }
         if latency > .zero { try? await Task.sleep(for: latency) }
         return .success(ClaimedConversation(instanceId: instanceId, conversationId: "conv-\(baseURL.hashValue)",
                                             inviteUrl: "https://dev.convos.org/v2?i=x", joined: false))
     }
 
-    func join(instanceId: String, baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
-              timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
-        let created = await createConversation(instanceId: instanceId, baseURL: baseURL, agentName: agentName, env: env,
-                                               instructions: instructions, timeout: timeout)
+    func join(instanceId: String, baseURL: String, bearer: String, inviteUrl: String, agentName: String, env: String,
+              instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+        let created = await createConversation(instanceId: instanceId, baseURL: baseURL, bearer: bearer, agentName: agentName,
+                                               env: env, instructions: instructions, timeout: timeout)
         return created.map { ClaimedConversation(instanceId: instanceId, conversationId: $0.conversationId, inviteUrl: inviteUrl, joined: true) }
     }
 }

@@ -11,7 +11,7 @@ import Testing
         try await withSandbox { sandbox in
             let platform = try await sandbox.platform()
             let blueprint = InstanceBlueprint(name: "agent-1", repo: "example/agent", branch: "main",
-                                              rootDirectory: "agent", variables: [:])
+                                              rootDirectory: "agent", variables: ["INSTANCE_TOKEN": sandbox.key])
             let id = try await platform.createService(blueprint)
             #expect(id.hasPrefix("local-"))
             let fresh = try #require(try await platform.listServices().first)
@@ -44,9 +44,10 @@ import Testing
 
             let record = try #require(await platform.records[id])
             #expect(record.rootDirectory == "agent" && record.pinnedAt != nil)
-            let stateText = try sandbox.stateFilesText()
-            #expect(stateText.contains("listening"), "the instance's output goes to its log file")
-            #expect(!stateText.contains(sandbox.key), "the key must stay out of records and logs")
+            let logs = try sandbox.logFilesText()
+            #expect(logs.contains("listening"), "the instance's output goes to its log file")
+            #expect(!logs.contains(sandbox.key), "the instance's token stays out of logs")
+            #expect(try sandbox.recordPermissions(id) == 0o600, "a record keeps the instance's variables: owner-only")
             let commandLine = try processArguments(of: try #require(record.pid))
             #expect(commandLine.contains("stand-in-agent"))
             #expect(!commandLine.contains(sandbox.key), "arguments show in ps: the key goes by environment")

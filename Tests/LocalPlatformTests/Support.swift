@@ -59,7 +59,7 @@ struct Sandbox {
     /// Create, configure, domain, build and pin, as the executor does. Returns the id and domain.
     func createInstance(on platform: LocalPlatform, name: String) async throws -> (id: String, domain: String) {
         let blueprint = InstanceBlueprint(name: name, repo: "example/agent", branch: "main",
-                                          rootDirectory: "agent", variables: ["POOL_API_KEY": key])
+                                          rootDirectory: "agent", variables: ["INSTANCE_TOKEN": key])
         let id = try await platform.createService(blueprint)
         try await platform.configureService(serviceId: id, blueprint)
         let domain = try await platform.createDomain(serviceId: id, blueprint)
@@ -85,6 +85,20 @@ struct Sandbox {
             .filter { $0.lastPathComponent != ".lock" }
             .map { try String(contentsOf: $0, encoding: .utf8) }
             .joined(separator: "\n")
+    }
+
+    /// The instances' output only (records keep their variables, as Railway does).
+    func logFilesText() throws -> String {
+        try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "log" }
+            .map { try String(contentsOf: $0, encoding: .utf8) }
+            .joined(separator: "\n")
+    }
+
+    /// The permission bits of a service's record file.
+    func recordPermissions(_ id: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("\(id).json").path)
+        return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 }
 

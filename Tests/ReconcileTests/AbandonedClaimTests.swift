@@ -13,7 +13,7 @@ import Testing
     /// Answers by the instance's domain; ready and unbound for any other.
     struct ByDomain: StatusProber {
         let answers: [String: ProbeResult]
-        func probeAll(_ targets: [(id: String, baseURL: String)], timeout: Duration) async -> [String: ProbeResult] {
+        func probeAll(_ targets: [ProbeTarget], timeout: Duration) async -> [String: ProbeResult] {
             Dictionary(uniqueKeysWithValues: targets.map { t in
                 (t.id, answers.first { t.baseURL.hasSuffix("://" + $0.key) }?.value ?? .status(AgentStatus(usable: true, conversationId: nil)))
             })

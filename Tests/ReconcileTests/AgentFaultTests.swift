@@ -32,12 +32,13 @@ struct AgentWorld {
     var store: any PoolStore { world.store }
     var prober: AgentClient { client }
 
-    static func spec(minIdle: Int, maxTotal: Int, pacing: Int = 2) throws -> EnvironmentSpec {
+    static func spec(minIdle: Int, maxTotal: Int, pacing: Int = 2,
+                     environment: [String: String] = TestCredentials.environment) throws -> EnvironmentSpec {
         let yaml = RailwayFake.poolYAML([
             "minIdle": "\(minIdle)", "maxTotal": "\(maxTotal)", "createsPerTick": "\(pacing)",
             "stuckTimeout": "\(stuck.components.seconds)s", "probeTimeout": "\(probeTimeout.components.seconds)s",
         ])
-        return try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "pool.yaml", environment: "test").environment!
+        return try SpecLoader(processEnvironment: environment).load(text: yaml, file: "pool.yaml", environment: "test").environment!
     }
 
     /// Starts one stand-in per configuration (the k-th created service gets the k-th), a
@@ -55,6 +56,9 @@ struct AgentWorld {
             phases: FakePhaseDurations(queued: .seconds(5), building: .seconds(20), deploying: .seconds(5)),
             epoch: ReconcileWorld.epoch)
         configuration.agentDomains = agents.map { "127.0.0.1:\($0.port!)" }
+        // A stand-in started with another key plays an instance that refuses the pool's
+        // credential: it keeps that key.
+        configuration.onDomain = StandInAgent.takingTokens(agents.filter { $0.state.key == key })
         let fake = try RailwayFake(configuration: configuration)
         let url = try await fake.start()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("agent-faults-\(UUID().uuidString).sqlite").path
@@ -62,7 +66,7 @@ struct AgentWorld {
         _ = try await store.migrate()
         let world = ReconcileWorld(fake: fake, url: url, store: store, spec: spec, clock: TestClock(ReconcileWorld.epoch),
                                    retryWaits: ReconcileWorld.RetryWaits())
-        let client = AgentClient(httpClient: http, apiKey: key, scheme: "http", logger: quiet)
+        let client = AgentClient(httpClient: http, scheme: "http", logger: quiet)
         var failure: (any Error)?
         do { try await body(AgentWorld(world: world, agents: agents, client: client)) } catch { failure = error }
         for agent in agents { await agent.stop() }

@@ -335,7 +335,7 @@ import Testing
 
 /// Every instance reports a conversation the pool never handed out.
 struct ReportsConversation: StatusProber {
-    func probeAll(_ targets: [(id: String, baseURL: String)], timeout: Duration) async -> [String: ProbeResult] {
+    func probeAll(_ targets: [ProbeTarget], timeout: Duration) async -> [String: ProbeResult] {
         Dictionary(uniqueKeysWithValues: targets.map { ($0.id, .status(AgentStatus(usable: true, conversationId: "someone"))) })
     }
 }

@@ -44,6 +44,7 @@ import Testing
         let specPath = dir.appendingPathComponent("pool.yaml").path
         try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": Self.key,
+                   "POOL_INSTANCE_SECRET": TestCredentials.secret,
                    "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path]
         let args = ["serve", "--spec", specPath, "--env", "test", "--host", "127.0.0.1", "--port", "0", "--replica-id", "crash",
                     // The restarted process waits for its predecessor's lease to expire: keep it short.

@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -31,11 +32,15 @@ import Testing
     }
 
     /// Every instance of the pool answers its status at its URL.
-    func instancesAnswer(_ urls: [String], _ when: String, sourceLocation: SourceLocation = #_sourceLocation) async {
-        let auth = ["Authorization": "Bearer \(Self.key)"]
-        for url in urls {
-            let status = try? await ServeProcess.get(url + "/convos/status", headers: auth).0
+    /// Each instance answers its own token (and refuses the pool's key).
+    func instancesAnswer(_ instances: [(url: String, token: String)], _ when: String,
+                         sourceLocation: SourceLocation = #_sourceLocation) async {
+        for (url, token) in instances {
+            let status = try? await ServeProcess.get(url + "/convos/status", headers: ["Authorization": "Bearer \(token)"]).0
             #expect(status == 200, "\(url) \(when): \(status.map(String.init) ?? "no answer")", sourceLocation: sourceLocation)
+            let withPoolKey = try? await ServeProcess.get(url + "/convos/status", headers: ["Authorization": "Bearer \(Self.key)"]).0
+            #expect(withPoolKey == 401, "\(url) \(when): the pool key got \(withPoolKey.map(String.init) ?? "no answer")",
+                    sourceLocation: sourceLocation)
         }
     }
 
@@ -64,7 +69,13 @@ import Testing
         }
         let status = try await ServeProcess.get(first.base + "/api/pool/status", headers: auth).1
         let instances = (try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])?["instances"] as? [[String: Any]] ?? []
-        let urls = instances.filter { ["idle", "claimed"].contains($0["state"] as? String ?? "") }.compactMap { $0["url"] as? String }
+        // Their tokens derive from the secret the local platform keeps in its state folder.
+        let secretText = try String(contentsOf: folder.appendingPathComponent("local/instance-secret"), encoding: .utf8)
+        let secrets = InstanceSecrets(current: try InstanceSecret(version: 1, value: secretText))
+        let urls = instances.filter { ["idle", "claimed"].contains($0["state"] as? String ?? "") }.compactMap { i -> (String, String)? in
+            guard let url = i["url"] as? String, let id = i["instanceId"] as? String else { return nil }
+            return (url, secrets.currentToken(instanceId: id))
+        }
         #expect(urls.count >= 2, "\(status)")
         await instancesAnswer(urls, "before")
 

@@ -7,6 +7,8 @@ import TestSupport
 /// What a test of the real `poolctl serve` against "Railway" needs: a fake Railway whose
 /// new services' domains are stand-in agents on loopback (the k-th domain created is the
 /// k-th agent), with the fake's clock following the wall clock so that builds finish.
+/// Each stand-in takes the `INSTANCE_TOKEN` of the service whose domain it becomes, as the
+/// container would read it from its variables (until then it accepts `apiKey`).
 /// Call `stop()` when done.
 struct RailwayWithAgents {
     let fake: RailwayFake
@@ -29,6 +31,7 @@ struct RailwayWithAgents {
                                                           phases: FakePhaseDurations(queued: phase, building: phase, deploying: phase),
                                                           epoch: Date())
             configuration.agentDomains = agents.map { "127.0.0.1:\($0.port!)" }
+            configuration.onDomain = StandInAgent.takingTokens(agents)
             let fake = try RailwayFake(configuration: configuration)
             let url = try await fake.start()
             let clock = Task {

@@ -39,6 +39,7 @@ import Testing
         let specPath = dir.appendingPathComponent("pool.yaml").path
         try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": Self.token, "POOL_API_KEY": Self.key,
+                   "POOL_INSTANCE_SECRET": TestCredentials.secret,
                    "DATABASE_URL": database, "POOL_DATABASE_SCHEMA": "replicas_\(UInt32.random(in: 0...UInt32.max))"]
         var replicas: [Replica] = []
         defer { for r in replicas { r.process.stop() } }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Credentials
 import Foundation
 import Logging
 import NIOCore
@@ -24,6 +25,7 @@ import Testing
     static let openRouterKey = "sk-or-v1-LEAK3-\(run)-0c5d2e"
     static let webhookSecret = "whsec_LEAK4/\(run)+Zq=="
     static let smtpPassword = "smtp pass LEAK5 \(run) ä&?#"
+    static let instanceSecret = "instance-secret-LEAK6-\(run)-5e0d8a41c9b7"
 
     static let idle = 2
     static let agents = 10
@@ -35,7 +37,6 @@ import Testing
         ], environmentLines: """
         \(extra)
             variables:
-              OPENCLAW_GATEWAY_TOKEN: ${POOL_API_KEY}
               OPENROUTER_API_KEY: ${OPENROUTER_API_KEY}
               WEBHOOK_SECRET: ${WEBHOOK_SECRET}
               SMTP_PASSWORD: ${SMTP_PASSWORD}
@@ -55,6 +56,7 @@ import Testing
             Issue.record("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set: the DATABASE_URL password goes unchecked")
         }
         var secrets = [Secret(name: "POOL_API_KEY", value: Self.apiKey),
+                       Secret(name: "POOL_INSTANCE_SECRET", value: Self.instanceSecret),
                        Secret(name: "RAILWAY_API_TOKEN", value: Self.railwayToken),
                        Secret(name: "OPENROUTER_API_KEY", value: Self.openRouterKey),
                        Secret(name: "WEBHOOK_SECRET", value: Self.webhookSecret),
@@ -78,7 +80,7 @@ import Testing
 
         // Railway's GraphQL layer quotes a rejected variable's value in its error, as
         // graphql-js does ("got invalid value ..."): the first create meets one.
-        await fake.inject(.graphQLError(message: #"Variable "$variables" got invalid value { OPENROUTER_API_KEY: "\#(Self.openRouterKey)", WEBHOOK_SECRET: "\#(Self.webhookSecret)", OPENCLAW_GATEWAY_TOKEN: "\#(Self.apiKey)" }; Expected type "EnvironmentVariables""#),
+        await fake.inject(.graphQLError(message: #"Variable "$variables" got invalid value { OPENROUTER_API_KEY: "\#(Self.openRouterKey)", WEBHOOK_SECRET: "\#(Self.webhookSecret)" }; Expected type "EnvironmentVariables""#),
                           operation: "ServiceCreate", times: 1)
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("secret-leak-\(UUID().uuidString)")
@@ -87,7 +89,8 @@ import Testing
         let specPath = dir.appendingPathComponent("pool.yaml").path
         try Self.spec(minIdle: Self.idle).write(toFile: specPath, atomically: true, encoding: .utf8)
         var env = ["RAILWAY_API_URL": try #require(railwayURL.string), "RAILWAY_API_TOKEN": Self.railwayToken,
-                   "POOL_API_KEY": Self.apiKey, "OPENROUTER_API_KEY": Self.openRouterKey,
+                   "POOL_API_KEY": Self.apiKey, "POOL_INSTANCE_SECRET": Self.instanceSecret,
+                   "OPENROUTER_API_KEY": Self.openRouterKey,
                    "WEBHOOK_SECRET": Self.webhookSecret, "SMTP_PASSWORD": Self.smtpPassword,
                    // Everything the process can log is logged.
                    "LOG_LEVEL": "trace"]
@@ -138,8 +141,17 @@ import Testing
         for agent in world.agents { agent.state.setFailure(nil) }
         keep("failed claim answer", failed)
         #expect(failed.status == 502, "\(failed.status) \(failed.body)")
-        // Bad requests and bad keys.
+        // Bad requests and bad keys, an instance's own token among them.
+        let secrets0 = try #require(try InstanceSecrets.fromEnvironment(["POOL_INSTANCE_SECRET": Self.instanceSecret]))
+        let claimedToken = secrets0.currentToken(instanceId: claimedId)
         for (what, answer) in [
+            ("an instance token on status", try await api.call(.GET, "/api/pool/status", key: claimedToken)),
+            ("self-destruct with a wrong token", try await api.call(.POST, "/api/pool/self-destruct", auth: false,
+                body: #"{"instanceId": "\#(claimedId)", "instanceToken": "\#(String(claimedToken.reversed()))"}"#)),
+            ("self-destruct with the pool key", try await api.call(.POST, "/api/pool/self-destruct", auth: false,
+                body: #"{"instanceId": "\#(claimedId)", "instanceToken": "\#(Self.apiKey)"}"#)),
+            ("self-destruct of an unknown instance", try await api.call(.POST, "/api/pool/self-destruct", auth: false,
+                body: #"{"instanceId": "nosuchinstance", "instanceToken": "\#(secrets0.currentToken(instanceId: "nosuchinstance"))"}"#)),
             ("bad JSON", try await api.call(.POST, "/api/pool/claim", body: #"{"agentName": "#)),
             ("missing field", try await api.call(.POST, "/api/pool/claim", body: #"{"agentName": "x"}"#)),
             ("bad join URL", try await api.call(.POST, "/api/pool/claim",
@@ -227,6 +239,12 @@ import Testing
             }
         }
 
+        // The instances' own tokens are secrets too: the stand-ins took them from the
+        // services' variables.
+        let tokens = Set(world.agents.map(\.state.key)).subtracting([Self.apiKey])
+        #expect(tokens.count >= Self.idle + 3, "instances made with tokens of their own: \(tokens.count)")
+        for (k, token) in tokens.sorted().enumerated() { secrets.append(Secret(name: "instance token \(k)", value: token)) }
+
         // None of it holds a secret, in any common encoding.
         for secret in secrets {
             for (encoding, needle) in Self.encodings(of: secret.value) {
@@ -239,55 +257,28 @@ import Testing
         // The secrets were really used: the fake Railway received every instance secret as a
         // variable of the services it created, and the token as the credential.
         let sent = String(decoding: recorder.sentUpstream, as: UTF8.self)
-        for secret in secrets where !["RAILWAY_API_TOKEN", "DATABASE_URL password"].contains(secret.name) {
+        for secret in secrets where !["RAILWAY_API_TOKEN", "DATABASE_URL password", "POOL_API_KEY", "POOL_INSTANCE_SECRET"].contains(secret.name) {
             let json = try Self.jsonString(secret.value)
             #expect(sent.contains(json) || sent.contains(json.replacingOccurrences(of: "/", with: "\\/")),
                     "the fake Railway never received \(secret.name)")
         }
         #expect(sent.contains("Bearer \(Self.railwayToken)"), "the fake Railway never received the token")
-        for name in ["OPENCLAW_GATEWAY_TOKEN", "OPENROUTER_API_KEY", "WEBHOOK_SECRET", "SMTP_PASSWORD", "POOL_API_KEY"] {
+        for name in ["INSTANCE_ID", "INSTANCE_TOKEN", "OPENROUTER_API_KEY", "WEBHOOK_SECRET", "SMTP_PASSWORD"] {
             #expect(sent.contains("\"\(name)\""), "no variable \(name) in the creates")
+        }
+        // The manager's own secrets never reach Railway, and so no instance, in any encoding.
+        for secret in secrets where ["POOL_API_KEY", "POOL_INSTANCE_SECRET"].contains(secret.name) {
+            for (encoding, needle) in Self.encodings(of: secret.value) where sent.contains(needle) {
+                Issue.record("\(secret.name) was sent to Railway \(encoding)")
+            }
         }
         #expect(await fake.calls(of: "ServiceCreate") >= Self.idle + 3)
         #expect(world.agents.contains { $0.state.calls(to: .status) > 0 }, "the instances were probed with the key")
     }
 
-    /// Checks `condition` every 200 ms for at most `seconds`; errors count as "not yet".
-    /// The secret as it is, and as it would look percent-encoded, in base64 (at each of the
-    /// three alignments, so inside a longer encoded text too), base64url, and JSON-escaped.
-    static func encodings(of secret: String) -> [(String, String)] {
-        var out = [("as is", secret)]
-        for (name, allowed) in [("percent-encoded", CharacterSet.alphanumerics),
-                                ("percent-encoded (query)", .urlQueryAllowed), ("percent-encoded (password)", .urlPasswordAllowed)] {
-            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: allowed), encoded != secret,
-               !out.contains(where: { $0.1 == encoded }) {
-                out.append((name, encoded))
-            }
-        }
-        if secret.contains(" ") { out.append(("form-encoded", secret.replacingOccurrences(of: " ", with: "+"))) }
-        let bytes = Array(secret.utf8)
-        for offset in 0..<3 {
-            let encoded = Array((Data(repeating: 0, count: offset) + Data(bytes)).base64EncodedString())
-            // The groups of 3 bytes that hold only secret bytes encode the same whatever surrounds them.
-            let first = (offset + 2) / 3, end = (offset + bytes.count) / 3
-            guard end - first >= 3 else { continue }
-            let core = String(encoded[(first * 4)..<(end * 4)])
-            out.append(("base64 (offset \(offset))", core))
-            let url = core.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            if url != core { out.append(("base64url (offset \(offset))", url)) }
-        }
-        if let json = try? jsonString(secret) {
-            let inner = String(json.dropFirst().dropLast())
-            if inner != secret { out.append(("JSON-escaped", inner)) }
-            let slashes = inner.replacingOccurrences(of: "/", with: "\\/")
-            if slashes != inner { out.append(("JSON-escaped with \\/", slashes)) }
-        }
-        return out
-    }
+    static func encodings(of secret: String) -> [(String, String)] { SecretEncodings.of(secret) }
 
-    static func jsonString(_ s: String) throws -> String {
-        String(decoding: try JSONEncoder().encode(s), as: UTF8.self)
-    }
+    static func jsonString(_ s: String) throws -> String { try SecretEncodings.jsonString(s) }
 
     static func context(of needle: String, in haystack: Data) -> String {
         guard let r = haystack.range(of: Data(needle.utf8)) else { return "" }

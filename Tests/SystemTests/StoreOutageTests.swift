@@ -368,7 +368,7 @@ final class OutagePlatform: Platform, StatusProber, @unchecked Sendable {
 
     func beforeNextProbes(_ body: (@Sendable () -> Void)?) { lock.withLock { hook = body } }
 
-    func probeAll(_ targets: [(id: String, baseURL: String)], timeout: Duration) async -> [String: ProbeResult] {
+    func probeAll(_ targets: [ProbeTarget], timeout: Duration) async -> [String: ProbeResult] {
         let run = lock.withLock { () -> (@Sendable () -> Void)? in
             defer { hook = nil }
             return hook

@@ -3,7 +3,7 @@ import RailwayFake
 
 /// A fake Railway on loopback and a folder holding `spec` as pool.yaml, for running the
 /// real `poolctl` against: `body` gets the environment a command needs (the fake's URL and
-/// token, the pool key, an SQLite store in the folder), the fake and the spec's path.
+/// token, the pool key, the instance secret, an SQLite store in the folder), the fake and the spec's path.
 /// Both are gone afterwards.
 public func withFakeRailway(spec: String, token: String, key: String,
                             _ body: (_ env: [String: String], _ fake: RailwayFake, _ specPath: String) async throws -> Void) async throws {
@@ -14,6 +14,7 @@ public func withFakeRailway(spec: String, token: String, key: String,
     let specPath = dir.appendingPathComponent("pool.yaml").path
     try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
     let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": token, "POOL_API_KEY": key,
+               "POOL_INSTANCE_SECRET": TestCredentials.secret,
                "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path]
     do { try await body(env, fake, specPath) } catch { await fake.stop(); throw error }
     await fake.stop()

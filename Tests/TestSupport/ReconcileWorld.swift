@@ -42,7 +42,7 @@ public struct ReconcileWorld: Sendable {
     public static func spec(minIdle: Int = 3, maxTotal: Int = 6, pacing: Int = 3, branch: String = "main") throws -> EnvironmentSpec {
         let yaml = RailwayFake.poolYAML(["minIdle": "\(minIdle)", "maxTotal": "\(maxTotal)", "createsPerTick": "\(pacing)"],
                                         branch: branch)
-        return try SpecLoader(processEnvironment: [:]).load(text: yaml, file: "pool.yaml", environment: "test").environment!
+        return try SpecLoader(processEnvironment: TestCredentials.environment).load(text: yaml, file: "pool.yaml", environment: "test").environment!
     }
 
     public static func with(_ spec: EnvironmentSpec, _ body: (ReconcileWorld) async throws -> Void) async throws {
@@ -77,7 +77,8 @@ public struct ReconcileWorld: Sendable {
         let clock = self.clock
         let ids = IdSource(seed: seed)
         return PoolParts(store: store, platform: platform ?? RailwayPlatform(client: client()), prober: prober, caller: caller,
-                         logger: quiet, clock: { clock.now }, newIds: { ids.next($0) }, lease: lease)
+                         logger: quiet, environment: ["POOL_API_KEY": TestCredentials.poolKey], clock: { clock.now },
+                         newIds: { ids.next($0) }, lease: lease)
     }
 
     /// A reconciler as a fresh process would build it, through the composition root.

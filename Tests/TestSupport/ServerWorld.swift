@@ -1,4 +1,5 @@
 import Controller
+import Credentials
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -32,7 +33,7 @@ public enum ServerFixtures {
     }
 
     public static func spec(minIdle: Int = 0, tickInterval: String = "1h") throws -> EnvironmentSpec {
-        try SpecLoader(processEnvironment: [:]).load(text: yaml(minIdle: minIdle, tickInterval: tickInterval),
+        try SpecLoader(processEnvironment: TestCredentials.environment).load(text: yaml(minIdle: minIdle, tickInterval: tickInterval),
                                                      file: "pool.yaml", environment: "test").environment!
     }
 
@@ -62,7 +63,8 @@ public struct ServerWorld: Sendable {
                             logger: Logger = quiet, loadSpec: ReconcileLoop.LoadSpec? = nil) throws -> ServerWorld {
         let caller = StubCaller()
         let metrics = PoolMetrics()
-        let parts = PoolParts(store: store, platform: listing ?? platform, prober: prober, caller: caller, logger: logger)
+        let parts = PoolParts(store: store, platform: listing ?? platform, prober: prober, caller: caller, logger: logger,
+                              environment: ["POOL_API_KEY": ServerFixtures.apiKey])
         let loop = try buildReconcileLoop(spec: spec, parts: parts, loadSpec: loadSpec,
                                           onTick: { metrics.record(tick: $0, duration: $1) })
         return ServerWorld(store: store, platform: platform, caller: caller, loop: loop,
@@ -72,14 +74,17 @@ public struct ServerWorld: Sendable {
 
     /// A world for `body` on a new SQLite store; with `runLoop`, the loop runs (and its first
     /// tick is done) meanwhile.
-    public static func with(spec: EnvironmentSpec? = nil, platform: MemoryPlatform = MemoryPlatform(), idle: Int = 0, runLoop: Bool = true,
+    /// `oldKeyIdle`: more idle instances, seeded after those, made before instance tokens
+    /// (no secret version: they are called with the pool key).
+    public static func with(spec: EnvironmentSpec? = nil, platform: MemoryPlatform = MemoryPlatform(), idle: Int = 0,
+                            oldKeyIdle: Int = 0, runLoop: Bool = true,
                             loadSpec: ReconcileLoop.LoadSpec? = nil, _ body: (ServerWorld) async throws -> Void) async throws {
         let spec = try spec ?? ServerFixtures.spec()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString).sqlite").path
         let store = try SQLiteStore(path: path, logger: quiet)
         _ = try await store.migrate()
         var world = try make(spec: spec, store: store, platform: platform, loadSpec: loadSpec)
-        world.seeded = try await world.seedIdle(idle)
+        world.seeded = try await world.seedIdle(idle) + world.seedIdle(oldKeyIdle, tokenVersion: nil)
         let loop = world.loop
         let group = ServiceGroup(configuration: .init(services: [loop], logger: quiet))
         let running = runLoop ? Task { try await group.run() } : nil
@@ -102,15 +107,17 @@ public struct ServerWorld: Sendable {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    /// An idle instance of the current revision: its service (deployed, with a domain) and its record.
+    /// An idle instance of the current revision: its service (deployed, with a domain) and its
+    /// record, with a token of the current secret version (nil: made with the pool key).
     @discardableResult
-    public func seedIdle(_ n: Int = 1) async throws -> [String] {
+    public func seedIdle(_ n: Int = 1, tokenVersion: Int? = TestCredentials.secrets.current.version) async throws -> [String] {
         let revision = await loop.runtime.spec.revision.hex
         var g = SplitMix64(seed: UInt64(platform.serviceCount + 1))
         var ids: [String] = []
         for id in InstanceNaming.ids(n, using: &g) {
             let service = platform.add(name: InstanceNaming.serviceName(prefix: ServerFixtures.prefix, instanceId: id))
-            try await store.recordIntent(instanceId: id, serviceName: service.name, revision: revision, at: Date())
+            try await store.recordIntent(instanceId: id, serviceName: service.name, revision: revision,
+                                         tokenVersion: tokenVersion, at: Date())
             try await store.recordStep(instanceId: id, step: .pinned, serviceId: service.serviceId)
             try await store.mark(instanceId: id, serviceId: service.serviceId, domain: service.domain, state: .idle, at: Date())
             ids.append(id)

@@ -8,6 +8,7 @@ public final class StubCaller: ClaimCaller, @unchecked Sendable {
     private var calls = 0
     private var failing: String?
     private var holding: Gate?
+    private var sent: [String: String] = [:]
 
     public init() {}
 
@@ -23,20 +24,22 @@ public final class StubCaller: ClaimCaller, @unchecked Sendable {
     }
 
     public var callCount: Int { lock.withLock { calls } }
+    /// The bearer each instance was last called with, by instance id.
+    public var bearers: [String: String] { lock.withLock { sent } }
 
-    public func createConversation(instanceId: String, baseURL: String, agentName: String, env: String, instructions: String,
-                                   timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
-        let (n, failure, gate) = lock.withLock { calls += 1; return (calls, failing, holding) }
+    public func createConversation(instanceId: String, baseURL: String, bearer: String, agentName: String, env: String,
+                                   instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+        let (n, failure, gate) = lock.withLock { calls += 1; sent[instanceId] = bearer; return (calls, failing, holding) }
         await gate?.wait()
         if let failure { return .failure(.failed(failure)) }
         return .success(ClaimedConversation(instanceId: instanceId, conversationId: "conv-\(n)",
                                             inviteUrl: "https://dev.convos.org/v2?i=invite-\(n)", joined: false))
     }
 
-    public func join(instanceId: String, baseURL: String, inviteUrl: String, agentName: String, env: String, instructions: String,
-                     timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
-        let created = await createConversation(instanceId: instanceId, baseURL: baseURL, agentName: agentName, env: env,
-                                               instructions: instructions, timeout: timeout)
+    public func join(instanceId: String, baseURL: String, bearer: String, inviteUrl: String, agentName: String, env: String,
+                     instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
+        let created = await createConversation(instanceId: instanceId, baseURL: baseURL, bearer: bearer, agentName: agentName,
+                                               env: env, instructions: instructions, timeout: timeout)
         return created.map { ClaimedConversation(instanceId: instanceId, conversationId: $0.conversationId, inviteUrl: inviteUrl, joined: true) }
     }
 }

@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 import Logging
 import Model
@@ -11,15 +12,18 @@ public struct ClaimService: Sendable {
     public var spec: EnvironmentSpec
     public var store: any PoolStore
     public var caller: any ClaimCaller
+    /// Each instance is called with its own credential.
+    public var credentials: InstanceCredentials
     public var logger: Logger
     public var clock: @Sendable () -> Date
     /// Asks for a reconcile tick (rename, backfill); coalesced by the loop.
     public var requestTick: @Sendable () -> Void
 
-    public init(spec: EnvironmentSpec, store: any PoolStore, caller: any ClaimCaller,
+    public init(spec: EnvironmentSpec, store: any PoolStore, caller: any ClaimCaller, credentials: InstanceCredentials,
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 requestTick: @escaping @Sendable () -> Void = {}) {
         self.spec = spec
+        self.credentials = credentials
         self.store = store
         self.caller = caller
         self.logger = logger
@@ -48,7 +52,10 @@ public struct ClaimService: Sendable {
         case .inProgress: return .inProgress
         case .keyReused: return .keyReused
         case .replay(.claimed(let id, let conversation, let invite, let joined)):
-            return .claimed(ClaimedConversation(instanceId: id, conversationId: conversation, inviteUrl: invite, joined: joined))
+            // The instance's URL as the pool knows it now: null once it is deleted.
+            let domain = try? await store.instance(id: id)?.domain
+            return .claimed(ClaimedConversation(instanceId: id, conversationId: conversation, inviteUrl: invite, joined: joined,
+                                                gatewayUrl: domain.map { "\(spec.instanceScheme)://\($0)" }))
         case .replay(.failed(let id, let message)):
             return .failed(instanceId: id, message: message)
         case .took(let record):
@@ -85,15 +92,26 @@ public struct ClaimService: Sendable {
             return await finish(id, .failure(.configurationFault("the pool has no address for instance \(id)")), agentName: agentName)
         }
         let baseURL = "\(spec.instanceScheme)://\(domain)"
+        guard let bearer = credentials.bearer(instanceId: id, tokenVersion: record.tokenVersion) else {
+            return await finish(id, .failure(.configurationFault(
+                "instance \(id) was made under instance secret version \(record.tokenVersion ?? 0), which the pool no longer holds")),
+                agentName: agentName)
+        }
         let env = spec.xmtpEnv.rawValue
-        let outcome: Result<ClaimedConversation, ClaimCallFailure>
+        var outcome: Result<ClaimedConversation, ClaimCallFailure>
         if let joinUrl = request.joinUrl {
-            outcome = await caller.join(instanceId: id, baseURL: baseURL, inviteUrl: joinUrl, agentName: agentName, env: env,
-                                        instructions: request.instructions, timeout: .seconds(spec.settings.claimJoinTimeout))
+            outcome = await caller.join(instanceId: id, baseURL: baseURL, bearer: bearer, inviteUrl: joinUrl, agentName: agentName,
+                                        env: env, instructions: request.instructions,
+                                        timeout: .seconds(spec.settings.claimJoinTimeout))
         } else {
-            outcome = await caller.createConversation(instanceId: id, baseURL: baseURL, agentName: agentName, env: env,
-                                                      instructions: request.instructions,
+            outcome = await caller.createConversation(instanceId: id, baseURL: baseURL, bearer: bearer, agentName: agentName,
+                                                      env: env, instructions: request.instructions,
                                                       timeout: .seconds(spec.settings.claimCreateTimeout))
+        }
+        outcome = outcome.map { claimed in
+            var answer = claimed
+            answer.gatewayUrl = baseURL
+            return answer
         }
         return await finish(id, outcome, agentName: agentName)
     }

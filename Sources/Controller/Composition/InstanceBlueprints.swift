@@ -1,25 +1,27 @@
+import Credentials
 import Ports
 import Spec
 
 /// The production blueprint of an instance: the spec's variables plus the ones every
-/// instance needs (XMTP env, OpenClaw ref, pool key, port). See docs/agent-contract.md
-/// section 9.
+/// instance needs (XMTP env, OpenClaw ref, port, and its own id and token). See
+/// docs/agent-contract.md section 9. The pool key is never among them.
 public struct InstanceBlueprints: Sendable {
     public var spec: EnvironmentSpec
-    /// The process environment: `POOL_API_KEY` is passed on to every instance.
-    public var environment: [String: String]
+    /// Derives each new instance's `INSTANCE_TOKEN`.
+    public var secrets: InstanceSecrets
 
-    public init(spec: EnvironmentSpec, environment: [String: String]) {
+    public init(spec: EnvironmentSpec, secrets: InstanceSecrets) {
         self.spec = spec
-        self.environment = environment
+        self.secrets = secrets
     }
 
-    public func make(name: String) -> InstanceBlueprint {
+    public func make(instanceId: String, name: String) -> InstanceBlueprint {
         var variables = spec.variables
         variables["XMTP_ENV"] = spec.xmtpEnv.rawValue
         variables["OPENCLAW_GIT_REF"] = spec.openclawRef
         variables["PORT"] = String(spec.instancePort)
-        if let key = environment["POOL_API_KEY"], !key.isEmpty { variables["POOL_API_KEY"] = key }
+        variables["INSTANCE_ID"] = instanceId
+        variables["INSTANCE_TOKEN"] = secrets.currentToken(instanceId: instanceId)
         return InstanceBlueprint(name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
                                  variables: variables, port: spec.instancePort)
     }

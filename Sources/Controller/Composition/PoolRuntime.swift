@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 import Logging
 import Model
@@ -15,6 +16,8 @@ public struct PoolRuntime: Sendable {
     public var reconciler: Reconciler
     public var claims: ClaimService
     public var operators: PoolOperator
+    /// What instances are called with, and what a self-destruct is checked against.
+    public var credentials: InstanceCredentials
 
     /// Seconds a caller should wait before retrying: one tick, when the pool may have refilled.
     public var retryAfterSeconds: Int { max(1, Int(spec.settings.tickInterval.rounded(.up))) }
@@ -35,11 +38,13 @@ public struct PoolParts: Sendable {
     public var newIds: @Sendable (Int) -> [String]
     /// The leader lease when replicas share the store; nil for a lone process.
     public var lease: LeaderLease?
-    /// The blueprint of a new instance, by spec and service name.
-    public var blueprint: @Sendable (EnvironmentSpec, String) -> InstanceBlueprint
+    /// The blueprint of a new instance, by spec, instance id and service name.
+    public var blueprint: @Sendable (EnvironmentSpec, _ instanceId: String, _ name: String) -> InstanceBlueprint
+    /// `POOL_API_KEY`: what instances made before instance tokens are called with, until
+    /// they are replaced. It is never given to an instance.
+    public var poolKey: String
 
-    /// - Parameter environment: the process environment, read for the variables every
-    ///   instance is given (`InstanceBlueprints`).
+    /// - Parameter environment: the process environment, read for `POOL_API_KEY`.
     public init(store: any PoolStore, platform: @escaping @Sendable (EnvironmentSpec) throws -> any Platform,
                 prober: (any StatusProber)?, caller: any ClaimCaller, logger: Logger,
                 environment: [String: String] = [:], clock: @escaping @Sendable () -> Date = { Date() },
@@ -56,7 +61,11 @@ public struct PoolParts: Sendable {
         self.clock = clock
         self.newIds = newIds
         self.lease = lease
-        self.blueprint = { spec, name in InstanceBlueprints(spec: spec, environment: environment).make(name: name) }
+        self.poolKey = environment["POOL_API_KEY"] ?? ""
+        self.blueprint = { spec, id, name in
+            // buildPoolRuntime refuses a spec without secrets before any blueprint is made.
+            InstanceBlueprints(spec: spec, secrets: spec.instanceSecrets!).make(instanceId: id, name: name)
+        }
     }
 
     /// Parts over one platform whatever the spec.
@@ -77,23 +86,52 @@ public struct PoolParts: Sendable {
 /// on every reload), so the pool is wired in one place.
 public func buildPoolRuntime(spec: EnvironmentSpec, parts: PoolParts, lock: TickLock = TickLock(),
                              requestTick: @escaping @Sendable () -> Void = {}) throws -> PoolRuntime {
+    let credentials = try instanceCredentials(spec: spec, poolKey: parts.poolKey)
     let platform = try parts.platform(spec)
     let lease = parts.lease
     let observer = Observer(platform: platform, store: parts.store, prober: parts.prober, prefix: spec.prefix,
                             revision: spec.revision.hex, scheme: spec.instanceScheme,
-                            probeTimeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)))
+                            probeTimeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)),
+                            credentials: credentials)
     let blueprint = parts.blueprint
-    let executor = Executor(platform: platform, store: parts.store, revision: spec.revision.hex, logger: parts.logger,
+    let executor = Executor(platform: platform, store: parts.store, revision: spec.revision.hex,
+                            tokenVersion: credentials.secrets.current.version, logger: parts.logger,
                             clock: parts.clock, mayAct: { lease?.isLeader ?? true }, replica: lease?.replica,
-                            blueprint: { blueprint(spec, $0) })
+                            blueprint: { blueprint(spec, $0, $1) })
     return PoolRuntime(
         spec: spec,
         reconciler: Reconciler(spec: spec, observer: observer, executor: executor, lock: lock, logger: parts.logger,
                                clock: parts.clock, newIds: parts.newIds),
-        claims: ClaimService(spec: spec, store: parts.store, caller: parts.caller, logger: parts.logger,
-                             clock: parts.clock, requestTick: requestTick),
+        claims: ClaimService(spec: spec, store: parts.store, caller: parts.caller, credentials: credentials,
+                             logger: parts.logger, clock: parts.clock, requestTick: requestTick),
         operators: PoolOperator(store: parts.store, platform: platform, lock: lock, logger: parts.logger,
-                                clock: parts.clock, requestTick: requestTick))
+                                clock: parts.clock, requestTick: requestTick),
+        credentials: credentials)
+}
+
+/// Why a spec cannot make a runtime: its instances could not get credentials of their own.
+public enum CredentialsError: Error, Equatable, CustomStringConvertible {
+    case noInstanceSecret
+    case poolKeyInVariables(String)
+
+    public var description: String {
+        switch self {
+        case .noInstanceSecret:
+            "POOL_INSTANCE_SECRET is not set: every instance's token derives from it (at least 32 characters, e.g. `openssl rand -hex 32`); the pool key is never given to an instance"
+        case .poolKeyInVariables(let name):
+            "the instance variable \(name) holds the value of POOL_API_KEY: the pool's key never leaves the manager"
+        }
+    }
+}
+
+/// The credentials a runtime calls instances with; refuses a spec that would hand the
+/// pool key to its instances under another name.
+public func instanceCredentials(spec: EnvironmentSpec, poolKey: String) throws(CredentialsError) -> InstanceCredentials {
+    guard let secrets = spec.instanceSecrets else { throw .noInstanceSecret }
+    if !poolKey.isEmpty, let name = spec.variables.keys.sorted().first(where: { spec.variables[$0]!.contains(poolKey) }) {
+        throw .poolKeyInVariables(name)
+    }
+    return InstanceCredentials(poolKey: poolKey, secrets: secrets)
 }
 
 /// The reconcile loop over runtimes built by `buildPoolRuntime`, for `poolctl serve` and

@@ -23,9 +23,11 @@ public struct ActionResult: Sendable, Equatable {
 public struct Executor: Sendable {
     public var platform: any Platform
     public var store: any PoolStore
-    /// The blueprint of a new instance of the current revision, by service name.
-    public var blueprint: @Sendable (_ name: String) -> InstanceBlueprint
+    /// The blueprint of a new instance of the current revision, by instance id and service name.
+    public var blueprint: @Sendable (_ instanceId: String, _ name: String) -> InstanceBlueprint
     public var revision: String
+    /// The instance secret version new instances' tokens derive from, recorded with each.
+    public var tokenVersion: Int
     public var concurrency: Int
     public var logger: Logger
     public var clock: @Sendable () -> Date
@@ -35,10 +37,11 @@ public struct Executor: Sendable {
     /// Recorded with every event, when several replicas share the store.
     public var replica: String?
 
-    public init(platform: any Platform, store: any PoolStore, revision: String,
+    public init(platform: any Platform, store: any PoolStore, revision: String, tokenVersion: Int,
                 concurrency: Int = 4, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 mayAct: @escaping @Sendable () -> Bool = { true }, replica: String? = nil,
-                blueprint: @escaping @Sendable (_ name: String) -> InstanceBlueprint) {
+                blueprint: @escaping @Sendable (_ instanceId: String, _ name: String) -> InstanceBlueprint) {
+        self.tokenVersion = tokenVersion
         self.mayAct = mayAct
         self.replica = replica
         self.platform = platform
@@ -138,9 +141,10 @@ public struct Executor: Sendable {
         guard a.revision == revision else {
             throw Refusal(reason: "built from revision \(a.revision.prefix(8)), the spec is now at \(revision.prefix(8))")
         }
-        let bp = blueprint(a.name)
+        let bp = blueprint(a.instanceId, a.name)
         let service = observed?.service
-        try await store.recordIntent(instanceId: a.instanceId, serviceName: a.name, revision: revision, at: clock())
+        try await store.recordIntent(instanceId: a.instanceId, serviceName: a.name, revision: revision,
+                                     tokenVersion: tokenVersion, at: clock())
         // The record as this tick observed it: a new instance has none yet.
         let record = observed?.record
         var step = record?.createStep ?? .intentRecorded

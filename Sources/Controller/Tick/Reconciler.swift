@@ -13,6 +13,8 @@ public struct TickResult: Sendable {
     public var plan: Plan
     public var classification: Classification
     public var results: [ActionResult]
+    /// Which credential the owned instances hold.
+    public var credentials: CredentialCounts
     public var failed: Int { results.filter { !$0.ok }.count }
 }
 
@@ -105,7 +107,8 @@ public actor Reconciler {
         // The classification the saved plan was made from (same observation, by the check).
         let classification = Classifier.classify(observed, desired: DesiredState(spec: spec, newInstanceIds: []), now: clock())
         let results = await executor.apply(saved.plan, classification: classification)
-        let tick = TickResult(observed: observed, plan: saved.plan, classification: classification, results: results)
+        let tick = TickResult(observed: observed, plan: saved.plan, classification: classification, results: results,
+                              credentials: CredentialCounts(classification.owned, credentials: observer.credentials))
         log(tick)
         return tick
     }
@@ -119,7 +122,8 @@ public actor Reconciler {
         let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick + extra),
                                    drain: drain, extraIdle: extra)
         let result = Planner.planAndClassify(desired: desired, observed: observed, now: now)
-        return TickResult(observed: observed, plan: result.plan, classification: result.classification, results: [])
+        return TickResult(observed: observed, plan: result.plan, classification: result.classification, results: [],
+                          credentials: CredentialCounts(result.classification.owned, credentials: observer.credentials))
     }
 
     /// A replenish request raises the idle target for one stuck timeout from when it was
@@ -191,7 +195,7 @@ public actor Reconciler {
         // supply while nobody can claim them.
         let refusing = t.plan.counts[.misconfigured]
         if refusing > 0, t.observed.complete {
-            logger.error("configuration fault: \(refusing) instance(s) answer 401 to the pool key; POOL_API_KEY differs from the key they were built with. They are kept (never deleted); kill or drain them once the key is right")
+            logger.error("configuration fault: \(refusing) instance(s) refuse their credential (401), or were made under an instance secret version the pool no longer holds: POOL_INSTANCE_SECRET (or POOL_INSTANCE_SECRET_PREVIOUS, or POOL_API_KEY for instances made before instance tokens) differs from what they were built with. They are kept (never deleted); kill or drain them once the secret is right")
         }
     }
 }

@@ -49,6 +49,7 @@ struct PoolReadRoutes {
         return PoolStatus(
             leader: await leader(),
             counts: PoolCounts(last.result.plan.counts),
+            credentials: last.result.credentials,
             tick: .init(finishedAt: last.finishedAt, complete: observed.complete, incompleteReason: observed.incompleteReason),
             instances: owned.map { i in
                 var invite: String?

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Controller
 import Model
 import Views
 
@@ -23,6 +24,8 @@ struct PoolStatus: ResponseEncodable {
         var incompleteReason: String?
     }
     var counts: PoolCounts
+    /// Which credential instances hold (instance secret versions, the pool key).
+    var credentials: CredentialCounts
     var tick: Tick
     var instances: [InstanceStatus]
 }

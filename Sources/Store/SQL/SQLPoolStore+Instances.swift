@@ -20,17 +20,17 @@ extension SQLPoolStore {
         }
     }
 
-    public func recordIntent(instanceId: String, serviceName: String, revision: String, at: Date) async throws {
+    public func recordIntent(instanceId: String, serviceName: String, revision: String, tokenVersion: Int?, at: Date) async throws {
         try requireNonEmpty(instanceId, "instanceId")
         try requireNonEmpty(serviceName, "serviceName")
         try requireNonEmpty(revision, "revision")
         try await driver.write("recordIntent") { db in
             try await db.run("""
-                INSERT INTO instances (instance_id, service_name, revision, created_at, create_step, claim)
-                VALUES ($1, $2, $3, $4, $5, 'none')
+                INSERT INTO instances (instance_id, service_name, revision, created_at, create_step, claim, token_version)
+                VALUES ($1, $2, $3, $4, $5, 'none', $6)
                 ON CONFLICT (instance_id) DO NOTHING
                 """, .text(instanceId), .text(serviceName), .text(revision), .date(at),
-                .text(CreateStep.intentRecorded.rawValue))
+                .text(CreateStep.intentRecorded.rawValue), .integer(tokenVersion.map(Int64.init)))
         }
     }
 
