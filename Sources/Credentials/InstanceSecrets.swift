@@ -75,8 +75,9 @@ public struct InstanceSecrets: Sendable, Equatable, CustomStringConvertible {
 
     /// The keyed hash a revision is (see `Revision`): under the current secret, so that a
     /// published plan cannot confirm a guessed variable offline.
+    /// The version is part of it: raising the version alone is a new revision too.
     public func revisionMAC(_ canonical: String) -> String {
-        current.mac("revision\u{0}" + canonical)
+        current.mac("revision\u{0}v\(current.version)\u{0}" + canonical)
     }
 
     // Domain separation: a token can never equal a revision, nor one version's token another's.

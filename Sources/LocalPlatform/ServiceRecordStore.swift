@@ -6,9 +6,11 @@ import Foundation
 struct ServiceRecordStore: Sendable {
     let directory: URL
 
+    /// The folder is made owner-only: its records hold instances' variables, tokens among them.
     init(directory: URL) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
     }
 
     func logFile(of id: String) -> URL { directory.appendingPathComponent("\(id).log") }

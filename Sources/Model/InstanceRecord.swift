@@ -31,8 +31,11 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
     /// Public host it is reached at, as last recorded (claims call it there).
     public var domain: String?
     /// The instance secret version its `INSTANCE_TOKEN` derives from; nil when it was made
-    /// before instance tokens (it holds the pool key) or not made by this pool.
+    /// before instance tokens, or found without a record of how it was made.
     public var tokenVersion: Int?
+    /// Made before instance tokens (recorded before them, or imported from the system they
+    /// replace): it holds the pool key and is called with it until it is replaced.
+    public var holdsPoolKey: Bool
     /// When the instance asked to be removed (`POST /api/pool/self-destruct`): it goes,
     /// claimed or not.
     public var selfDestructAt: Date?
@@ -42,9 +45,10 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
                 agentName: String? = nil, conversationId: String? = nil,
                 retiredReason: String? = nil, marked: InstanceState? = nil,
                 lastHealthyAt: Date? = nil, domain: String? = nil, tokenVersion: Int? = nil,
-                selfDestructAt: Date? = nil) {
+                holdsPoolKey: Bool = false, selfDestructAt: Date? = nil) {
         self.domain = domain
         self.tokenVersion = tokenVersion
+        self.holdsPoolKey = holdsPoolKey
         self.selfDestructAt = selfDestructAt
         self.instanceId = instanceId
         self.serviceId = serviceId
@@ -57,5 +61,27 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
         self.retiredReason = retiredReason
         self.marked = marked
         self.lastHealthyAt = lastHealthyAt
+    }
+}
+
+extension InstanceRecord {
+    /// Decodes snapshots written before instance tokens, which lack `holdsPoolKey`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(instanceId: try c.decode(String.self, forKey: .instanceId),
+                  serviceId: try c.decodeIfPresent(String.self, forKey: .serviceId),
+                  revision: try c.decodeIfPresent(String.self, forKey: .revision),
+                  createdAt: try c.decodeIfPresent(Date.self, forKey: .createdAt),
+                  createStep: try c.decodeIfPresent(CreateStep.self, forKey: .createStep),
+                  claim: try c.decode(Claim.self, forKey: .claim),
+                  agentName: try c.decodeIfPresent(String.self, forKey: .agentName),
+                  conversationId: try c.decodeIfPresent(String.self, forKey: .conversationId),
+                  retiredReason: try c.decodeIfPresent(String.self, forKey: .retiredReason),
+                  marked: try c.decodeIfPresent(InstanceState.self, forKey: .marked),
+                  lastHealthyAt: try c.decodeIfPresent(Date.self, forKey: .lastHealthyAt),
+                  domain: try c.decodeIfPresent(String.self, forKey: .domain),
+                  tokenVersion: try c.decodeIfPresent(Int.self, forKey: .tokenVersion),
+                  holdsPoolKey: try c.decodeIfPresent(Bool.self, forKey: .holdsPoolKey) ?? false,
+                  selfDestructAt: try c.decodeIfPresent(Date.self, forKey: .selfDestructAt))
     }
 }

@@ -14,7 +14,8 @@ public enum InstanceState: String, Codable, CaseIterable, Sendable, Comparable {
     case adopted
     /// Retired after a failed claim: it may hold a half-made identity, deleted.
     case tainted
-    /// Answers 401 to the pool key: a configuration fault. Kept, never handed out.
+    /// Answers 401 to its credential (its own token, or the pool key for an instance made
+    /// before instance tokens): a configuration fault. Kept, never handed out.
     case misconfigured
 
     public static func < (a: InstanceState, b: InstanceState) -> Bool {

@@ -84,7 +84,8 @@ public struct Observer: Sendable {
             } else {
                 continue
             }
-            guard let bearer = credentials.bearer(instanceId: id, tokenVersion: i.record?.tokenVersion) else {
+            guard let bearer = credentials.bearer(instanceId: id, tokenVersion: i.record?.tokenVersion,
+                                                  holdsPoolKey: i.record?.holdsPoolKey ?? false) else {
                 noCredential.insert(Self.probeKey(i))
                 continue
             }

@@ -186,7 +186,7 @@ public enum Classifier {
             if s.usable { return make(.idle, "ready, no conversation") }
             return provisioningOrDead("status says not ready", since: record?.lastHealthyAt ?? created)
         case .unauthorized:
-            return make(.misconfigured, "answers 401 to the pool key (configuration fault)")
+            return make(.misconfigured, "answers 401 to its credential (configuration fault)")
         case .notProbed:
             return make(.provisioning, "deploy SUCCESS, not probed yet")
         case .unreachable, .notJSON:

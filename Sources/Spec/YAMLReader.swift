@@ -1,3 +1,4 @@
+import Credentials
 import Yams
 
 /// Typed reads of a composed YAML tree that collect every problem with its line and
@@ -70,6 +71,12 @@ final class YAMLReader {
     func text(_ node: Node, at path: String) -> String? {
         guard case .scalar(let s) = node else {
             error(node, "\(path): expected a value, got \(Self.kind(node))")
+            return nil
+        }
+        // The manager's own secrets have no place in pool.yaml: every value of it ends up in
+        // an instance, a service name, a summary or a plan.
+        if let leaked = (try? Interpolation.references(in: s.string))?.first(where: { InstanceSecrets.managerOnlyVariables.contains($0.name) }) {
+            error(node, "\(path): references ${\(leaked.name)}, a secret that never leaves the manager; remove it")
             return nil
         }
         do {

@@ -22,7 +22,8 @@ public protocol PoolStore: Sendable {
     func instance(id: String) async throws -> InstanceRecord?
 
     /// Records that we are about to create this instance, before any platform call, with
-    /// the secret version its token derives from (nil: it is given the pool key).
+    /// the secret version its token derives from (nil: made with the pool key, as before
+    /// instance tokens; for imports and tests).
     /// Does nothing when a record with this id already exists.
     func recordIntent(instanceId: String, serviceName: String, revision: String, tokenVersion: Int?, at: Date) async throws
     /// Moves the create sequence forward to `step` (never backwards) and records the

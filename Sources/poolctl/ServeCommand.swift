@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Log.make("serve")
         let spec = try PoolContext.loadSpec(options, environment: env)
         guard let apiKey = env["POOL_API_KEY"], !apiKey.isEmpty else {
-            throw CLIError("POOL_API_KEY is not set: the API's protected routes are called with it, and instances are created and probed with it")
+            throw CLIError("POOL_API_KEY is not set: the API's protected routes are called with it (instances made before instance tokens are probed with it too)")
         }
         // Everything that can be checked is checked before anything starts.
         let port = try listenPort(env)

@@ -33,7 +33,10 @@ import Testing
         #expect(after.versionOf(token: oldToken, instanceId: "x") == 1)
         #expect(after.versionOf(token: after.currentToken(instanceId: "x"), instanceId: "x") == 2)
         let credentials = InstanceCredentials(poolKey: "pool", secrets: after)
-        #expect(credentials.kind(tokenVersion: nil) == .poolKey && credentials.bearer(instanceId: "x", tokenVersion: nil) == "pool")
+        #expect(credentials.kind(tokenVersion: nil, holdsPoolKey: true) == .poolKey
+                && credentials.bearer(instanceId: "x", tokenVersion: nil, holdsPoolKey: true) == "pool")
+        // Found without a record of being made with the pool key: never sent it.
+        #expect(credentials.bearer(instanceId: "x", tokenVersion: nil) == after.currentToken(instanceId: "x"))
         #expect(credentials.kind(tokenVersion: 1) == .previous && credentials.kind(tokenVersion: 2) == .current)
         #expect(credentials.kind(tokenVersion: 7) == .unknown && credentials.bearer(instanceId: "x", tokenVersion: 7) == nil)
         #expect(!"\(after)".contains(Self.new) && !"\(after)".contains(Self.old), "a description shows versions only")

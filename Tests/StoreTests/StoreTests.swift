@@ -22,12 +22,16 @@ import Testing
     @Test(arguments: StoreBackend.underTest)
     func intentIsRecordedOnce(backend: StoreBackend) async throws {
         try await backend.withStore { store in
-            try await store.recordIntent(instanceId: "a1", serviceName: "pool-a1", revision: "rev1", at: t0)
-            try await store.recordIntent(instanceId: "a1", serviceName: "pool-a1", revision: "rev2",
+            try await store.recordIntent(instanceId: "a1", serviceName: "pool-a1", revision: "rev1", tokenVersion: 3, at: t0)
+            try await store.recordIntent(instanceId: "a1", serviceName: "pool-a1", revision: "rev2", tokenVersion: 4,
                                          at: t0.addingTimeInterval(5))
+            // Without a secret version: made with the pool key, as before instance tokens.
+            try await store.recordIntent(instanceId: "b1", serviceName: "pool-b1", revision: "rev1", at: t0)
             let records = try await store.instances()
             #expect(records == [InstanceRecord(instanceId: "a1", revision: "rev1", createdAt: t0,
-                                               createStep: .intentRecorded, claim: .none)])
+                                               createStep: .intentRecorded, claim: .none, tokenVersion: 3),
+                                InstanceRecord(instanceId: "b1", revision: "rev1", createdAt: t0,
+                                               createStep: .intentRecorded, claim: .none, holdsPoolKey: true)])
         }
     }
 

@@ -92,9 +92,10 @@ public struct ClaimService: Sendable {
             return await finish(id, .failure(.configurationFault("the pool has no address for instance \(id)")), agentName: agentName)
         }
         let baseURL = "\(spec.instanceScheme)://\(domain)"
-        guard let bearer = credentials.bearer(instanceId: id, tokenVersion: record.tokenVersion) else {
+        guard let bearer = credentials.bearer(instanceId: id, tokenVersion: record.tokenVersion,
+                                                  holdsPoolKey: record.holdsPoolKey) else {
             return await finish(id, .failure(.configurationFault(
-                "instance \(id) was made under instance secret version \(record.tokenVersion ?? 0), which the pool no longer holds")),
+                "instance \(id) was made under an instance secret version the pool no longer holds")),
                 agentName: agentName)
         }
         let env = spec.xmtpEnv.rawValue

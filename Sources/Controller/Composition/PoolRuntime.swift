@@ -128,7 +128,10 @@ public enum CredentialsError: Error, Equatable, CustomStringConvertible {
 /// pool key to its instances under another name.
 public func instanceCredentials(spec: EnvironmentSpec, poolKey: String) throws(CredentialsError) -> InstanceCredentials {
     guard let secrets = spec.instanceSecrets else { throw .noInstanceSecret }
-    if !poolKey.isEmpty, let name = spec.variables.keys.sorted().first(where: { spec.variables[$0]!.contains(poolKey) }) {
+    // What reaches every instance: its variables, and the OpenClaw ref it is built from.
+    var given = spec.variables
+    given["OPENCLAW_GIT_REF"] = spec.openclawRef
+    if !poolKey.isEmpty, let name = given.keys.sorted().first(where: { given[$0]!.contains(poolKey) }) {
         throw .poolKeyInVariables(name)
     }
     return InstanceCredentials(poolKey: poolKey, secrets: secrets)

@@ -56,7 +56,7 @@ public struct CredentialCounts: Encodable, Equatable, Sendable {
         version = credentials.secrets.current.version
         previousVersion = credentials.secrets.previous?.version
         for i in owned {
-            let kind = credentials.kind(tokenVersion: i.record?.tokenVersion)
+            let kind = credentials.kind(tokenVersion: i.record?.tokenVersion, holdsPoolKey: i.record?.holdsPoolKey ?? false)
             instances[kind] += 1
             if i.state == .idle { idle[kind] += 1 }
         }

@@ -24,8 +24,8 @@ extension SQLPoolStore {
 
     private static func importOne(_ claim: ImportedClaim, at: Date, _ db: any SQLSession) async throws -> ImportOutcome {
         let inserted = try await db.run("""
-            INSERT INTO instances (instance_id, service_id, created_at, claim, agent_name, conversation_id)
-            VALUES ($1, $2, $3, 'claimed', $4, $5)
+            INSERT INTO instances (instance_id, service_id, created_at, claim, agent_name, conversation_id, holds_pool_key)
+            VALUES ($1, $2, $3, 'claimed', $4, $5, 1)
             ON CONFLICT (instance_id) DO NOTHING
             RETURNING instance_id
             """, .text(claim.instanceId), .text(claim.serviceId), .date(claim.createdAt),

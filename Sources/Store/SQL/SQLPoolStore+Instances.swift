@@ -26,11 +26,13 @@ extension SQLPoolStore {
         try requireNonEmpty(revision, "revision")
         try await driver.write("recordIntent") { db in
             try await db.run("""
-                INSERT INTO instances (instance_id, service_name, revision, created_at, create_step, claim, token_version)
-                VALUES ($1, $2, $3, $4, $5, 'none', $6)
+                INSERT INTO instances (instance_id, service_name, revision, created_at, create_step, claim, token_version,
+                                       holds_pool_key)
+                VALUES ($1, $2, $3, $4, $5, 'none', $6, $7)
                 ON CONFLICT (instance_id) DO NOTHING
                 """, .text(instanceId), .text(serviceName), .text(revision), .date(at),
-                .text(CreateStep.intentRecorded.rawValue), .integer(tokenVersion.map(Int64.init)))
+                .text(CreateStep.intentRecorded.rawValue), .integer(tokenVersion.map(Int64.init)),
+                .integer(tokenVersion == nil ? 1 : 0))
         }
     }
 
