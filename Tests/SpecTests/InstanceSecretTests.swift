@@ -71,6 +71,11 @@ import Testing
         #expect(keyed != (try revision([:])), "keyed: not the plain hash anyone could recompute")
         #expect(keyed != (try revision(["POOL_INSTANCE_SECRET": Self.new])), "a new secret is a new revision")
         #expect(keyed.count == 64)
+        #expect(keyed == (try revision(["POOL_INSTANCE_SECRET": Self.old, "POOL_API_KEY": "a-rotated-pool-key"])),
+                "rotating the pool key touches no instance")
+        #expect(keyed != (try revision(["POOL_INSTANCE_SECRET": Self.old, "POOL_INSTANCE_SECRET_VERSION": "2",
+                                        "POOL_INSTANCE_SECRET_PREVIOUS": Self.new])),
+                "a new version is a new revision, even under the same secret")
     }
 
     @Test func aBadSecretIsASpecErrorThatNamesTheVariable() {
