@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Controller", "Views", "Store", "Railway", "RailwayFake",
             "AgentClient", "StandInAgent", "Server", "LocalPlatform",
-            argumentParser, metrics, httpClient, hummingbird, logging, lifecycle,
+            argumentParser, metrics, httpClient, hummingbird, logging, lifecycle, crypto,
         ]),
 
         // What every test target shares: the quiet logger, clocks, `eventually`, fakes of the

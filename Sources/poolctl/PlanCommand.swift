@@ -60,6 +60,9 @@ struct PlanCommand: AsyncParsableCommand {
             return
         }
         if save != nil { throw CLIError("--save needs a live observation; it cannot be used with --observed") }
+        if spec.instanceSecrets == nil {
+            Output.error("note: POOL_INSTANCE_SECRET is not set, so revisions are unkeyed here: a snapshot of a pool that runs with a secret shows its instances as outdated")
+        }
         let (state, bytes) = try Self.loadSnapshot(observed)
         // Ids derived from the inputs: the same snapshot, spec and time give the same plan.
         var g = SplitMix64(seed: SplitMix64.seed(from: bytes + Array("\(spec.revision.hex)|\(PoolJSON.formatDate(at))".utf8)))
