@@ -7,8 +7,10 @@ public struct TimedOut: Error, CustomStringConvertible {
 
 /// Waits until `condition` holds, checking every `every`, for at most `seconds`. An error
 /// from `condition` counts as "not yet" (a process still starting, a connection refused);
-/// the last one is named when time runs out.
-public func eventually(_ what: String, seconds: Double = 10, every: Duration = .milliseconds(10),
+/// the last one is named when time runs out. The default, 30 s, is far above what a
+/// passing wait takes and leaves a loaded machine (a CI run of every suite at once on two
+/// cores) its slack; what never happens still fails.
+public func eventually(_ what: String, seconds: Double = 30, every: Duration = .milliseconds(10),
                        _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while true {

@@ -17,7 +17,7 @@ struct SQLiteDriver: SQLDriver {
             try await connection.withTurn { db in
                 // IMMEDIATE takes the write lock now, so a transaction that reads then writes
                 // cannot be overtaken by another process in between.
-                _ = try await db.query("BEGIN IMMEDIATE")
+                _ = try await SQLiteBusy.retrying { try await db.query("BEGIN IMMEDIATE") }
                 do {
                     let result = try await body(SQLiteSession(connection: db))
                     _ = try await db.query("COMMIT")

@@ -28,7 +28,7 @@ actor SQLiteSerialConnection {
     func withTurn<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         await enter()
         defer { leave() }
-        return try await body(try await openIfNeeded())
+        return try await body(try await SQLiteBusy.retrying { try await openIfNeeded() })
     }
 
     func close() async {
