@@ -38,8 +38,6 @@ public struct PoolParts: Sendable {
     public var newIds: @Sendable (Int) -> [String]
     /// The leader lease when replicas share the store; nil for a lone process.
     public var lease: LeaderLease?
-    /// The blueprint of a new instance, by spec, instance id and service name.
-    public var blueprint: @Sendable (EnvironmentSpec, _ instanceId: String, _ name: String) -> InstanceBlueprint
     /// `POOL_API_KEY`: what instances made before instance tokens are called with, until
     /// they are replaced. It is never given to an instance.
     public var poolKey: String
@@ -62,10 +60,6 @@ public struct PoolParts: Sendable {
         self.newIds = newIds
         self.lease = lease
         self.poolKey = environment["POOL_API_KEY"] ?? ""
-        self.blueprint = { spec, id, name in
-            // buildPoolRuntime refuses a spec without secrets before any blueprint is made.
-            InstanceBlueprints(spec: spec, secrets: spec.instanceSecrets!).make(instanceId: id, name: name)
-        }
     }
 
     /// Parts over one platform whatever the spec.
@@ -93,11 +87,11 @@ public func buildPoolRuntime(spec: EnvironmentSpec, parts: PoolParts, lock: Tick
                             revision: spec.revision.hex, scheme: spec.instanceScheme,
                             probeTimeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)),
                             credentials: credentials)
-    let blueprint = parts.blueprint
+    let blueprints = InstanceBlueprints(spec: spec, secrets: credentials.secrets)
     let executor = Executor(platform: platform, store: parts.store, revision: spec.revision.hex,
                             tokenVersion: credentials.secrets.current.version, logger: parts.logger,
                             clock: parts.clock, mayAct: { lease?.isLeader ?? true }, replica: lease?.replica,
-                            blueprint: { blueprint(spec, $0, $1) })
+                            blueprint: { blueprints.make(instanceId: $0, name: $1) })
     return PoolRuntime(
         spec: spec,
         reconciler: Reconciler(spec: spec, observer: observer, executor: executor, lock: lock, logger: parts.logger,

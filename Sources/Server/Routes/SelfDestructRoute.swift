@@ -38,15 +38,19 @@ struct SelfDestructRoute {
                 context.logger.warning("self-destruct refused: wrong token or unknown instance", metadata: ["instance": "\(id.prefix(64))"])
                 throw Self.refusal
             }
-            return try await selfDestruct(id, version: version, retryAfter: runtime.retryAfterSeconds)
+            return try await selfDestruct(id, version: version, current: runtime.credentials.secrets.current.version,
+                                          retryAfter: runtime.retryAfterSeconds)
         }
     }
 
-    func selfDestruct(_ id: String, version: Int, retryAfter: Int) async throws -> Answer {
+    func selfDestruct(_ id: String, version: Int, current: Int, retryAfter: Int) async throws -> Answer {
         let outcome: SelfDestructOutcome
         do {
             // A record made under another version (or with the pool key) never had this token.
-            if let record = try await context.store.instance(id: id), record.tokenVersion != version {
+            // One without a version that does not hold the pool key (found by its name) is
+            // called with the current token, so that is the one it may present.
+            if let record = try await context.store.instance(id: id),
+               (record.tokenVersion ?? (record.holdsPoolKey ? nil : current)) != version {
                 context.logger.warning("self-destruct refused: the token's version is not the instance's", metadata: ["instance": "\(id)"])
                 throw Self.refusal
             }
