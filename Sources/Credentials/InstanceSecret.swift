@@ -28,18 +28,8 @@ public struct InstanceSecret: Sendable, Equatable, CustomStringConvertible {
 
     /// HMAC-SHA256 of `message` under this secret, as 64 lowercase hex characters.
     func mac(_ message: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in code {
-            hex.append(Self.hexDigits[Int(byte >> 4)])
-            hex.append(Self.hexDigits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key))
     }
-
-    /// Lowercase hex digits: one token per probed instance per tick, so no formatter.
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Whether `hex` is the MAC of `message`, compared in constant time.
     func isMAC(_ hex: String, of message: String) -> Bool {

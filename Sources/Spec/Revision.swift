@@ -27,6 +27,6 @@ public struct Revision: Hashable, Sendable, Codable, CustomStringConvertible {
         for key in variables.keys.sorted() { field(key); field(variables[key]!) }
         if let key { return Revision(hex: key.revisionMAC(canonical)) }
         let digest = SHA256.hash(data: Data(canonical.utf8))
-        return Revision(hex: digest.map { String(format: "%02x", $0) }.joined())
+        return Revision(hex: Hex.lowercase(digest))
     }
 }

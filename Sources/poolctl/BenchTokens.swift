@@ -32,7 +32,7 @@ struct TokenBench: AsyncParsableCommand {
             let t1 = DispatchTime.now().uptimeNanoseconds
             for (id, token) in zip(ids, tokens) where secrets.isToken(token, instanceId: id, version: 1) { sink &+= 1 }
             let t2 = DispatchTime.now().uptimeNanoseconds
-            for id in ids { sink &+= Self.hex(SHA256.hash(data: Data(id.utf8))).utf8.count }
+            for id in ids { sink &+= Hex.lowercase(SHA256.hash(data: Data(id.utf8))).utf8.count }
             let t3 = DispatchTime.now().uptimeNanoseconds
             if i >= 3 {
                 derive.append(Double(t1 - t0) / 1e6)
@@ -50,17 +50,5 @@ struct TokenBench: AsyncParsableCommand {
         print(line("derive tokens (a tick)", derive))
         print(line("check tokens", check))
         print(line("SHA-256 of ids (baseline)", baseline))
-    }
-
-    /// Hex as the tokens are written, so the baseline differs from a token only by the key.
-    static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
