@@ -74,6 +74,8 @@ let package = Package(
         // Railway's GraphQL API behind `Platform`: client, limiter, retries, documents.
         // NIOCore: ByteBuffer and TimeAmount of AsyncHTTPClient's API; Metrics: calls by
         // operation and outcome, and the rate-limit budget, for /metrics.
+        // The OCI distribution protocol: a tag's digest, for instances pinned by digest.
+        .target(name: "ImageRegistry", dependencies: ["Spec", httpClient, nioCore]),
         .target(name: "Railway", dependencies: ["Model", "Ports", httpClient, logging, nioCore, metrics],
                 resources: [.copy("GraphQL")]),
         // An in-memory Railway GraphQL server on loopback, for tests and `poolctl fake-railway`.
@@ -107,7 +109,7 @@ let package = Package(
         ], resources: [.copy("openapi.yaml"), .copy("dashboard.html")]),
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Controller", "Views", "Store", "Railway", "RailwayFake",
-            "AgentClient", "StandInAgent", "Server", "LocalPlatform",
+            "AgentClient", "StandInAgent", "Server", "LocalPlatform", "ImageRegistry",
             argumentParser, metrics, httpClient, hummingbird, logging, lifecycle, crypto,
         ]),
 
@@ -116,6 +118,7 @@ let package = Package(
         // composition root. Not part of any product: nothing here ships in poolctl.
         .target(name: "TestSupport", dependencies: [
             "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Store", "Controller", "Server", "Railway", "RailwayFake",
+            "ImageRegistry",
             logging, hummingbird, hummingbirdTesting, lifecycle,
         ], path: "Tests/TestSupport"),
         // BrokenSpecs/ holds data the tests read from the source tree, not resources.
@@ -124,7 +127,7 @@ let package = Package(
         // The classifier and the planner on values: rule tests and seeded property tests.
         .testTarget(name: "PlanningTests", dependencies: testBasics + ["Spec", "Views"]),
         // The Railway client against the fake; raw requests the client would never send.
-        .testTarget(name: "RailwayTests", dependencies: testBasics + ["Railway", "RailwayFake", httpClient, nioCore]),
+        .testTarget(name: "RailwayTests", dependencies: testBasics + ["Railway", "RailwayFake", "ImageRegistry", "Spec", httpClient, nioCore]),
         // AgentClient against StandInAgent instances on loopback, over real HTTP.
         .testTarget(name: "AgentTests", dependencies: testBasics + [
             "AgentClient", "StandInAgent", httpClient, logging, nioCore, nioHTTP1,

@@ -33,6 +33,9 @@ public struct ObservedState: Sendable, Equatable {
     /// When each claim still in flight started, by instance id (abandoned claims are found
     /// from it). Not part of the snapshot format.
     public var claimsInFlight: [String: Date]
+    /// The pool's own projects (placement projectPerInstance), empty ones included: what
+    /// creates reuse and the pace of `projectCreate` is read from.
+    public var projects: [PlatformProject] = []
 
     public init(complete: Bool = true, incompleteReason: String? = nil,
                 consecutiveBuildFailures: Int = 0, lastBuildFailureAt: Date? = nil, instances: [ObservedInstance],

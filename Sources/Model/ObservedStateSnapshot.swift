@@ -5,7 +5,7 @@ import Foundation
 
 extension ObservedState: Codable {
     enum CodingKeys: String, CodingKey {
-        case version, complete, incompleteReason, consecutiveBuildFailures, lastBuildFailureAt, instances
+        case version, complete, incompleteReason, consecutiveBuildFailures, lastBuildFailureAt, instances, projects
     }
 
     public init(from decoder: Decoder) throws {
@@ -20,6 +20,7 @@ extension ObservedState: Codable {
         consecutiveBuildFailures = try c.decodeIfPresent(Int.self, forKey: .consecutiveBuildFailures) ?? 0
         lastBuildFailureAt = try c.decodeIfPresent(Date.self, forKey: .lastBuildFailureAt)
         instances = try c.decode([ObservedInstance].self, forKey: .instances)
+        projects = try c.decodeIfPresent([PlatformProject].self, forKey: .projects) ?? []
         requests = []
         claimsInFlight = [:]
     }
@@ -32,12 +33,13 @@ extension ObservedState: Codable {
         try c.encode(consecutiveBuildFailures, forKey: .consecutiveBuildFailures)
         try c.encodeIfPresent(lastBuildFailureAt, forKey: .lastBuildFailureAt)
         try c.encode(instances, forKey: .instances)
+        if !projects.isEmpty { try c.encode(projects, forKey: .projects) }
     }
 }
 
 extension ObservedInstance: Codable {
     enum CodingKeys: String, CodingKey {
-        case serviceId, name, createdAt, deployStatus, deploymentId, domain, probe, record
+        case serviceId, name, createdAt, deployStatus, deploymentId, domain, project, probe, record
     }
 
     public init(from decoder: Decoder) throws {
@@ -56,7 +58,8 @@ extension ObservedInstance: Codable {
                 createdAt: try c.decode(Date.self, forKey: .createdAt),
                 deployStatus: status,
                 deploymentId: try c.decodeIfPresent(String.self, forKey: .deploymentId),
-                domain: try c.decodeIfPresent(String.self, forKey: .domain))
+                domain: try c.decodeIfPresent(String.self, forKey: .domain),
+                project: try c.decodeIfPresent(PlatformProject.self, forKey: .project))
         } else {
             service = nil
         }
@@ -77,6 +80,7 @@ extension ObservedInstance: Codable {
             try c.encode(s.deployStatus?.rawValue, forKey: .deployStatus)
             try c.encodeIfPresent(s.deploymentId, forKey: .deploymentId)
             try c.encodeIfPresent(s.domain, forKey: .domain)
+            try c.encodeIfPresent(s.project, forKey: .project)
         }
         try c.encode(probe, forKey: .probe)
         try c.encodeIfPresent(record, forKey: .record)

@@ -38,8 +38,8 @@ public struct Observer: Sendable {
     public func observe(abandonedBefore: Date = .distantPast) async -> ObservedState {
         // The listing first, the store after it: a record is never older than the listing
         // it is joined with, so a claim that started during the listing is seen as one.
-        let listing: Result<[PlatformService], any Error>
-        do { listing = .success(try await platform.listServices()) } catch { listing = .failure(error) }
+        let listing: Result<PlatformListing, any Error>
+        do { listing = .success(try await platform.observe()) } catch { listing = .failure(error) }
         let stored: StoreObservation
         do {
             stored = try await store.observe(revision: revision)
@@ -54,8 +54,9 @@ public struct Observer: Sendable {
             observed.complete = false
             observed.incompleteReason = "platform listing failed: \(error)"
             observed.instances = stored.records.map { ObservedInstance(service: nil, record: $0) }
-        case .success(let services):
-            observed.instances = Ownership.join(services: services, records: stored.records, prefix: prefix)
+        case .success(let listed):
+            observed.instances = Ownership.join(services: listed.services, records: stored.records, prefix: prefix)
+            observed.projects = listed.projects
         }
         // Without a listing only abandoned claims are probed: they are reached at their
         // record's domain, not their service's.

@@ -34,6 +34,8 @@ public final class ClassifiedInstance: Sendable {
     public var service: PlatformService? { observed.service }
     public var record: InstanceRecord? { observed.record }
     public var revision: String? { observed.record?.revision }
+    /// Ever handed out (or being handed out): its project is never reused.
+    public var wasClaimed: Bool { (record?.claim ?? .none) != .none || record?.agentName != nil }
 }
 
 /// What the classifier derived for one observation: the planner, the executor and the
@@ -44,8 +46,12 @@ public struct Classification: Sendable {
     /// How many services carry each name, owned or not (renames must avoid them).
     public var serviceNames: [String: Int]
     public var counts: PlanCounts
+    /// The pool's own projects (placement projectPerInstance), by id: what the executor may
+    /// reuse or delete.
+    public var projects: [String: PlatformProject]
 
-    init(owned: [ClassifiedInstance], serviceNames: [String: Int]) {
+    init(owned: [ClassifiedInstance], serviceNames: [String: Int], projects: [PlatformProject] = []) {
+        self.projects = Dictionary(projects.map { ($0.projectId, $0) }, uniquingKeysWith: { a, _ in a })
         self.owned = owned
         self.serviceNames = serviceNames
         var counts = PlanCounts()
@@ -76,7 +82,7 @@ public enum Classifier {
             owned.append(classify(inst, id: id, desired: desired, now: now))
         }
         owned.sort { ($0.instanceId, $0.service?.serviceId ?? "") < ($1.instanceId, $1.service?.serviceId ?? "") }
-        return Classification(owned: owned, serviceNames: names)
+        return Classification(owned: owned, serviceNames: names, projects: observed.projects)
     }
 
     static func classify(_ inst: ObservedInstance, id: String, desired: DesiredState, now: Date) -> ClassifiedInstance {

@@ -14,9 +14,21 @@ public struct DesiredState: Sendable {
     public var drain: Int
     /// Extra idle instances operators asked for (replenish), while those requests last.
     public var extraIdle: Int
+    /// Placement, the pace of `projectCreate` and the shared project's service cap (Railway
+    /// only; a local pool plans as a shared project without a cap).
+    public var railway: RailwaySpec?
+    /// Tokens `projectCreate` rotates over: each may create one project per interval.
+    public var projectCreateTokens: Int
+    /// An image whose digest was never resolved: the current revision is not known, so
+    /// nothing is created, rolled or deleted (docs/design.md, images).
+    public var imageUnresolved: Bool
 
     public init(environment: String, prefix: String, settings: PoolSettings, revision: String,
-                newInstanceIds: [String], drain: Int = 0, extraIdle: Int = 0) {
+                newInstanceIds: [String], drain: Int = 0, extraIdle: Int = 0, railway: RailwaySpec? = nil,
+                projectCreateTokens: Int = 1, imageUnresolved: Bool = false) {
+        self.railway = railway
+        self.projectCreateTokens = max(1, projectCreateTokens)
+        self.imageUnresolved = imageUnresolved
         self.drain = drain
         self.extraIdle = extraIdle
         self.environment = environment
@@ -26,8 +38,14 @@ public struct DesiredState: Sendable {
         self.newInstanceIds = newInstanceIds
     }
 
-    public init(spec: EnvironmentSpec, newInstanceIds: [String], drain: Int = 0, extraIdle: Int = 0) {
+    public init(spec: EnvironmentSpec, newInstanceIds: [String], drain: Int = 0, extraIdle: Int = 0,
+                projectCreateTokens: Int = 1) {
         self.init(environment: spec.name, prefix: spec.prefix, settings: spec.settings,
-                  revision: spec.revision.hex, newInstanceIds: newInstanceIds, drain: drain, extraIdle: extraIdle)
+                  revision: spec.revision.hex, newInstanceIds: newInstanceIds, drain: drain, extraIdle: extraIdle,
+                  railway: spec.platform == .railway ? spec.railway : nil, projectCreateTokens: projectCreateTokens,
+                  imageUnresolved: spec.imageUnresolved)
     }
+
+    /// Placement projectPerInstance: each new instance needs a project of its own.
+    public var projectPerInstance: Bool { railway?.placement == .projectPerInstance }
 }

@@ -85,6 +85,9 @@ public enum DeleteCause: String, Codable, Sendable {
     case duplicate
     /// An operator's drain request: replaced by a fresh instance.
     case drained
+    /// A project of the pool's own left empty and not needed by a create (placement
+    /// projectPerInstance): there is no instance, the action names the project.
+    case emptyProject
 }
 
 /// One change a plan makes, with exactly the fields its kind needs.
@@ -109,6 +112,10 @@ public enum PlanAction: Sendable, Equatable {
         /// Continues an interrupted create instead of starting one.
         public var resume: Bool
         public var reason: String
+        /// Placement projectPerInstance: an empty project of the pool's own the service goes
+        /// in (kept from an earlier instance, or made by an interrupted create); nil when a
+        /// new project is created (paced) or the placement has none.
+        public var projectId: String? = nil
     }
 
     public struct Delete: Sendable, Equatable {
@@ -119,6 +126,9 @@ public enum PlanAction: Sendable, Equatable {
         public var name: String?
         public var cause: DeleteCause
         public var reason: String
+        /// The project that goes with it, whole (a claimed instance's, or an empty one);
+        /// nil when only the service goes (and an unclaimed instance's project is kept).
+        public var projectId: String? = nil
     }
 
     public struct Rename: Sendable, Equatable {
@@ -127,6 +137,8 @@ public enum PlanAction: Sendable, Equatable {
         public var fromName: String
         public var name: String
         public var reason: String
+        /// Its project of its own, renamed with it (placement projectPerInstance).
+        public var projectId: String? = nil
     }
 
     public struct Mark: Sendable, Equatable {
@@ -141,18 +153,29 @@ public enum PlanAction: Sendable, Equatable {
     }
 
     public static func create(id: String, name: String, revision: String, serviceId: String? = nil,
-                              resume: Bool = false, reason: String) -> PlanAction {
-        .create(Create(instanceId: id, name: name, revision: revision, serviceId: serviceId, resume: resume, reason: reason))
+                              resume: Bool = false, reason: String, projectId: String? = nil) -> PlanAction {
+        .create(Create(instanceId: id, name: name, revision: revision, serviceId: serviceId, resume: resume, reason: reason,
+                       projectId: projectId))
     }
 
     public static func delete(_ i: ClassifiedInstance, cause: DeleteCause, reason: String) -> PlanAction {
         // A record whose service is missing from the listing still names it: delete that.
+        // A project that held a claimed instance goes with it, whole: its volume and history
+        // belong to that agent and are never handed to another.
         .delete(Delete(instanceId: i.instanceId, serviceId: i.service?.serviceId ?? i.record?.serviceId,
-                       name: i.service?.name, cause: cause, reason: reason))
+                       name: i.service?.name, cause: cause, reason: reason,
+                       projectId: i.wasClaimed && cause != .duplicate ? i.service?.project?.projectId : nil))
+    }
+
+    /// An empty project of the pool's own that no create needs.
+    public static func deleteProject(_ p: PlatformProject, instanceId: String, reason: String) -> PlanAction {
+        .delete(Delete(instanceId: instanceId, serviceId: nil, name: p.name, cause: .emptyProject, reason: reason,
+                       projectId: p.projectId))
     }
 
     public static func rename(_ i: ClassifiedInstance, service: PlatformService, to name: String, reason: String) -> PlanAction {
-        .rename(Rename(instanceId: i.instanceId, serviceId: service.serviceId, fromName: service.name, name: name, reason: reason))
+        .rename(Rename(instanceId: i.instanceId, serviceId: service.serviceId, fromName: service.name, name: name, reason: reason,
+                       projectId: service.project?.projectId))
     }
 
     public static func mark(_ i: ClassifiedInstance, reason: String) -> PlanAction {
@@ -195,6 +218,15 @@ extension PlanAction {
     public var revision: String? { if case .create(let a) = self { a.revision } else { nil } }
     /// true for a create that resumes an interrupted one; nil otherwise.
     public var resume: Bool? { if case .create(let a) = self, a.resume { true } else { nil } }
+    /// The project an action reuses, deletes or renames (placement projectPerInstance).
+    public var projectId: String? {
+        switch self {
+        case .create(let a): a.projectId
+        case .delete(let a): a.projectId
+        case .rename(let a): a.projectId
+        case .mark: nil
+        }
+    }
 }
 
 extension PlanAction: Codable {
@@ -202,7 +234,7 @@ extension PlanAction: Codable {
     private struct Flat: Codable {
         var kind: Kind
         var instanceId: String
-        var serviceId, name, fromName, revision: String?
+        var serviceId, name, fromName, revision, projectId: String?
         var resume: Bool?
         var cause: DeleteCause?
         var fromState, toState: InstanceState?
@@ -211,7 +243,7 @@ extension PlanAction: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         try Flat(kind: kind, instanceId: instanceId, serviceId: serviceId, name: name, fromName: fromName, revision: revision,
-                 resume: resume, cause: cause, fromState: fromState, toState: toState, reason: reason).encode(to: encoder)
+                 projectId: projectId, resume: resume, cause: cause, fromState: fromState, toState: toState, reason: reason).encode(to: encoder)
     }
 
     /// A saved plan read back: each kind must carry the fields it needs.
@@ -227,13 +259,14 @@ extension PlanAction: Codable {
         switch f.kind {
         case .create:
             self = .create(Create(instanceId: f.instanceId, name: try required(f.name, "name"), revision: try required(f.revision, "revision"),
-                                  serviceId: f.serviceId, resume: f.resume ?? false, reason: f.reason))
+                                  serviceId: f.serviceId, resume: f.resume ?? false, reason: f.reason, projectId: f.projectId))
         case .delete:
             self = .delete(Delete(instanceId: f.instanceId, serviceId: f.serviceId, name: f.name,
-                                  cause: try required(f.cause, "cause"), reason: f.reason))
+                                  cause: try required(f.cause, "cause"), reason: f.reason, projectId: f.projectId))
         case .rename:
             self = .rename(Rename(instanceId: f.instanceId, serviceId: try required(f.serviceId, "serviceId"),
-                                  fromName: try required(f.fromName, "fromName"), name: try required(f.name, "name"), reason: f.reason))
+                                  fromName: try required(f.fromName, "fromName"), name: try required(f.name, "name"), reason: f.reason,
+                                  projectId: f.projectId))
         case .mark:
             self = .mark(Mark(instanceId: f.instanceId, serviceId: f.serviceId, name: f.name, fromState: f.fromState,
                               toState: try required(f.toState, "toState"), reason: f.reason))

@@ -27,22 +27,31 @@ public enum Planner {
         }
         var rules = Rules(desired: desired, owned: classification.owned, serviceNames: classification.serviceNames,
                           buildFailures: observed.consecutiveBuildFailures,
-                          sinceLastFailure: observed.lastBuildFailureAt.map { now.timeIntervalSince($0) })
+                          sinceLastFailure: observed.lastBuildFailureAt.map { now.timeIntervalSince($0) },
+                          projects: observed.projects,
+                          sharedServices: observed.instances.filter { $0.service != nil && $0.service?.project == nil }.count,
+                          now: now)
         // The rules in the order docs/design.md section 4 lists them; each adds its deletes
         // to the working set the later ones read.
         let marks = rules.marks()
         let renames = rules.renames()
+        guard !desired.imageUnresolved else {
+            // The current revision is unknown: every instance would look outdated.
+            plan.actions = marks + renames
+            plan.notes = rules.notes + ["the image's digest is not known yet (the registry has not answered since start): nothing is created, rolled or deleted until it is"]
+            return PlanningResult(plan: plan, classification: classification)
+        }
         rules.deleteDeadAndTainted()
         let supply = rules.drain()
         let budget = rules.backoff(supply)
         rules.replaceOutdated(supply, budget)
         rules.scaleDown(supply)
-        let creates = rules.creates(supply, budget)
+        let (creates, projectDeletes) = rules.creates(supply, budget)
         // An instance leaving this tick is not marked: marking it idle first would let a
         // claim take it just before its service is deleted.
         let leaving = Set(rules.deletes.filter { $0.cause != .duplicate }.map(\.instanceId))
         let deletes = rules.deletes.sorted { ($0.instanceId, $0.serviceId ?? "") < ($1.instanceId, $1.serviceId ?? "") }
-        plan.actions = marks.filter { !leaving.contains($0.instanceId) } + renames + deletes + creates
+        plan.actions = marks.filter { !leaving.contains($0.instanceId) } + renames + deletes + projectDeletes + creates
         plan.notes = rules.notes
         return PlanningResult(plan: plan, classification: classification)
     }
@@ -57,12 +66,20 @@ struct Rules {
     let buildFailures: Int
     /// Time since the last recorded build failure, when there is one.
     let sinceLastFailure: TimeInterval?
+    /// The pool's own projects (placement projectPerInstance).
+    let projects: [PlatformProject]
+    /// Services in the shared project's environment, the pool's or not (its service cap).
+    let sharedServices: Int
+    let now: Date
     private(set) var deletes: [PlanAction] = []
     private var deleted: Set<ObjectIdentifier> = []
     var notes: [String] = []
 
     init(desired: DesiredState, owned: [ClassifiedInstance], serviceNames: [String: Int], buildFailures: Int,
-         sinceLastFailure: TimeInterval?) {
+         sinceLastFailure: TimeInterval?, projects: [PlatformProject] = [], sharedServices: Int = 0, now: Date = .distantPast) {
+        self.projects = projects
+        self.sharedServices = sharedServices
+        self.now = now
         self.desired = desired
         self.owned = owned
         self.serviceNames = serviceNames

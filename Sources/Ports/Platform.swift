@@ -5,11 +5,18 @@ import Model
 /// Every mutation must be idempotent from the caller's point of view: deleting a service
 /// that is already gone and renaming a service to the name it already has both succeed.
 /// Create is split into steps so the executor can record each one and resume after a crash.
+/// A step a blueprint does not need (an image needs no root directory and no pin) makes no call.
 public protocol Platform: Sendable {
     /// Every service of the environment, in one observation. Throws rather than return a
     /// partial list: a missing page must never look like a deleted service.
     func listServices() async throws -> [PlatformService]
+    /// The services and the pool's own projects in one observation (one paged query per
+    /// placement). By default the services alone: a platform without projects.
+    func observe() async throws -> PlatformListing
 
+    /// Step 0 in placement projectPerInstance: an empty project of the instance's own,
+    /// named `blueprint.projectName`. Returns where its service goes.
+    func createProject(_ blueprint: InstanceBlueprint) async throws -> ProjectPlacement
     /// Step 1: create an empty service (no source, so no build starts). Returns its id.
     func createService(_ blueprint: InstanceBlueprint) async throws -> String
     /// Step 2: settings that must exist before the one and only build (root directory,
@@ -17,11 +24,57 @@ public protocol Platform: Sendable {
     func configureService(serviceId: String, _ blueprint: InstanceBlueprint) async throws
     /// Step 3: a public domain routed to the instance's port. Returns the host name.
     func createDomain(serviceId: String, _ blueprint: InstanceBlueprint) async throws -> String
-    /// Step 4: connect the source and start the single build.
+    /// Step 4: connect the source and start the single build (or, for an image, set image,
+    /// variables and settings in one commit: the single deploy).
     func startBuild(serviceId: String, _ blueprint: InstanceBlueprint) async throws
     /// Step 5: pin the instance to what it was built from (a push must never redeploy it).
     func pinSource(serviceId: String, _ blueprint: InstanceBlueprint) async throws
 
     func deleteService(serviceId: String) async throws
+    /// Deletes a service of a project of its own (nil: the shared environment's).
+    func deleteService(serviceId: String, in project: ProjectPlacement?) async throws
     func renameService(serviceId: String, to name: String) async throws
+    /// A whole project, its services and volumes with it. Idempotent.
+    func deleteProject(projectId: String) async throws
+    func renameProject(projectId: String, to name: String) async throws
+}
+
+/// Where a service of a project of its own lives.
+public struct ProjectPlacement: Codable, Sendable, Equatable {
+    public var projectId: String
+    public var environmentId: String
+
+    public init(projectId: String, environmentId: String) {
+        self.projectId = projectId
+        self.environmentId = environmentId
+    }
+}
+
+/// A platform asked for what it does not have (projects, on a platform without them).
+public struct PlatformUnsupported: Error, CustomStringConvertible {
+    public var what: String
+    public init(_ what: String) { self.what = what }
+    public var description: String { "this platform has no \(what)" }
+}
+
+extension Platform {
+    public func observe() async throws -> PlatformListing {
+        PlatformListing(services: try await listServices())
+    }
+    public func createProject(_ blueprint: InstanceBlueprint) async throws -> ProjectPlacement {
+        throw PlatformUnsupported("projects")
+    }
+    public func deleteService(serviceId: String, in project: ProjectPlacement?) async throws {
+        try await deleteService(serviceId: serviceId)
+    }
+    public func deleteProject(projectId: String) async throws { throw PlatformUnsupported("projects") }
+    public func renameProject(projectId: String, to name: String) async throws { throw PlatformUnsupported("projects") }
+}
+
+/// The platform refused a call for its pace, not for what it asked (Railway: one
+/// `projectCreate` per 30 s per user). Not a failed build; the next tick tries again.
+public struct PlatformPaced: Error, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { "paced by the platform: \(message)" }
 }

@@ -3,8 +3,82 @@ struct ServiceCreateVariables: Encodable, Sendable {
     var projectId: String
     var environmentId: String
     var name: String
-    /// Secrets included: never logged (the client logs operation names only).
-    var variables: [String: String]
+    /// Secrets included: never logged (the client logs operation names only). Nil for an
+    /// image: its variables come with the image, in the one commit that deploys it.
+    var variables: [String: String]?
+    var registryCredentials: RegistryCredentialsInput?
+}
+
+struct RegistryCredentialsInput: Encodable, Sendable {
+    var username: String
+    var password: String
+}
+
+struct EnvironmentPatchCommitVariables: Encodable, Sendable {
+    struct Patch: Encodable, Sendable {
+        var services: [String: ServicePatch]
+    }
+    struct ServicePatch: Encodable, Sendable {
+        struct Source: Encodable, Sendable { var image: String }
+        struct Deploy: Encodable, Sendable { var sleepApplication: Bool }
+        struct Variable: Encodable, Sendable { var value: String }
+        var source: Source
+        var deploy: Deploy
+        var variables: [String: Variable]
+    }
+    var environmentId: String
+    var patch: Patch
+    var commitMessage: String
+}
+
+struct EnvironmentPatchCommitAnswer: Decodable, Sendable {
+    var environmentPatchCommit: String?
+}
+
+struct ProjectCreateVariables: Encodable, Sendable {
+    var workspaceId: String
+    var name: String
+    var defaultEnvironmentName: String
+}
+
+struct ProjectEnvironmentsList: Decodable, Sendable {
+    struct Edge: Decodable, Sendable { var node: Node }
+    struct Node: Decodable, Sendable { var id: String; var name: String }
+    var edges: [Edge]
+
+    /// The environment a project-per-instance service goes in: `production` (the default
+    /// environment's name), else the first.
+    var chosen: Node? {
+        edges.first { $0.node.name.lowercased() == "production" }?.node ?? edges.first?.node
+    }
+}
+
+struct ProjectCreateAnswer: Decodable, Sendable {
+    struct Project: Decodable, Sendable {
+        var id: String
+        var environments: ProjectEnvironmentsList?
+    }
+    var projectCreate: Project
+}
+
+struct ProjectEnvironmentsVariables: Encodable, Sendable { var projectId: String }
+
+struct ProjectEnvironmentsAnswer: Decodable, Sendable {
+    struct Project: Decodable, Sendable { var environments: ProjectEnvironmentsList }
+    var project: Project?
+}
+
+struct ProjectDeleteVariables: Encodable, Sendable { var id: String }
+struct ProjectDeleteAnswer: Decodable, Sendable { var projectDelete: Bool }
+
+struct ProjectRenameVariables: Encodable, Sendable {
+    var id: String
+    var name: String
+}
+
+struct ProjectRenameAnswer: Decodable, Sendable {
+    struct Project: Decodable, Sendable { var id: String }
+    var projectUpdate: Project
 }
 
 struct ServiceCreateAnswer: Decodable, Sendable {

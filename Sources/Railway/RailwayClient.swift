@@ -40,7 +40,8 @@ public actor RailwayClient {
     /// Sends `operation` with `variables` and decodes its `data`. Retries transient
     /// failures (429, 5xx, timeout) only when the operation is safe to repeat.
     public func send<Variables: Encodable & Sendable, Answer: Decodable & Sendable>(
-        _ operation: RailwayOperation, variables: Variables, expecting: Answer.Type
+        _ operation: RailwayOperation, variables: Variables, expecting: Answer.Type,
+        credentials: RailwayCredentials? = nil
     ) async throws -> Answer {
         let body = try JSONEncoder().encode(GraphQLRequest(
             query: try RailwayDocuments.text(of: operation),
@@ -48,7 +49,8 @@ public actor RailwayClient {
         var attempt = 1
         while true {
             do {
-                let data = try await attemptOnce(operation, body: body, expecting: Answer.self)
+                let data = try await attemptOnce(operation, body: body, expecting: Answer.self,
+                                                 credentials: credentials ?? config.credentials)
                 count(operation, .success)
                 return data
             } catch let error as RailwayError {
@@ -67,14 +69,14 @@ public actor RailwayClient {
     }
 
     private func attemptOnce<Answer: Decodable>(
-        _ operation: RailwayOperation, body: Data, expecting: Answer.Type
+        _ operation: RailwayOperation, body: Data, expecting: Answer.Type, credentials: RailwayCredentials
     ) async throws -> Answer {
         try await limiter.acquire()
         var request = HTTPClientRequest(url: config.endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json")
-        let auth = config.credentials.header
+        let auth = credentials.header
         request.headers.add(name: auth.name, value: auth.value)
         request.body = .bytes(ByteBuffer(bytes: body))
 

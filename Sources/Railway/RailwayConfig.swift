@@ -12,6 +12,19 @@ public struct RailwayConfig: Sendable {
     public var retry: RailwayRetryPolicy
     /// Services per page of the list; Railway's connections answer up to 500.
     public var pageSize: Int
+    /// Placement projectPerInstance: the workspace the instances' projects live in, and the
+    /// prefix their names start with (`<prefix>-`); nil in a shared project. `projectId`
+    /// and `environmentId` may then be empty (no shared project left to list).
+    public var workspaceId: String?
+    public var projectPrefix: String = ""
+    /// Projects per page of the workspace listing: each carries its services, so the
+    /// page is deep; Railway's limit for such a query is not documented.
+    public var projectPageSize: Int = 50
+    /// Tokens `projectCreate` rotates over (`RAILWAY_API_TOKENS`), each paced on its own;
+    /// empty: the main credentials.
+    public var projectCreateTokens: [RailwayCredentials] = []
+    /// Whether a shared project and environment are configured (and listed).
+    public var hasSharedProject: Bool { !projectId.isEmpty && !environmentId.isEmpty }
 
     public init(endpoint: String = RailwayConfig.defaultEndpoint, credentials: RailwayCredentials,
                 projectId: String, environmentId: String, requestTimeout: Duration = .seconds(30),
@@ -47,8 +60,11 @@ public struct RailwayConfig: Sendable {
         guard endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") else {
             throw RailwayError.invalidEndpoint(endpoint)
         }
-        return RailwayConfig(endpoint: endpoint, credentials: credentials,
-                             projectId: projectId, environmentId: environmentId)
+        var config = RailwayConfig(endpoint: endpoint, credentials: credentials,
+                                   projectId: projectId, environmentId: environmentId)
+        config.projectCreateTokens = (value("RAILWAY_API_TOKENS") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { .accountToken($0) }
+        return config
     }
 }
 

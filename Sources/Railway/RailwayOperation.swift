@@ -12,6 +12,11 @@
 /// 5. `ServiceDisconnect`: removes the branch trigger, so a later push to the branch never
 ///    redeploys the instance (a claimed agent would lose its conversation); the build in
 ///    flight continues.
+///
+/// From an image (`InstanceBlueprint.image`) steps 2 and 5 make no call and step 4 is one
+/// `EnvironmentPatchCommit` (image, variables, sleeping off): three calls, one deploy. In
+/// placement projectPerInstance a `ProjectCreate` (or a kept empty project) comes first,
+/// and `WorkspaceProjectServices` observes every project in one paged query.
 public enum RailwayOperation: String, CaseIterable, Sendable {
     case environmentServices = "EnvironmentServices"
     case serviceCreate = "ServiceCreate"
@@ -21,13 +26,20 @@ public enum RailwayOperation: String, CaseIterable, Sendable {
     case serviceDisconnect = "ServiceDisconnect"
     case serviceDelete = "ServiceDelete"
     case serviceRename = "ServiceRename"
+    case environmentPatchCommit = "EnvironmentPatchCommit"
+    case projectCreate = "ProjectCreate"
+    case projectEnvironments = "ProjectEnvironments"
+    case projectDelete = "ProjectDelete"
+    case projectRename = "ProjectRename"
+    case workspaceProjectServices = "WorkspaceProjectServices"
 
     /// Safe to send again when an attempt may or may not have been applied: the read, and
     /// the mutations that leave the same world however often they run. A retried create
     /// could make a second service, a retried connect a second build.
     public var isSafeToRetry: Bool {
         switch self {
-        case .environmentServices, .serviceDelete, .serviceRename: true
+        case .environmentServices, .serviceDelete, .serviceRename, .workspaceProjectServices, .projectEnvironments,
+             .projectDelete, .projectRename: true
         default: false
         }
     }

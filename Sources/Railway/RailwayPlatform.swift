@@ -1,63 +1,157 @@
 import Model
 import Ports
 
-/// `Platform` on Railway: one paged read per observation, and the five-call create
-/// sequence of `RailwayOperation` (one build, no wasted build, pinned to its commit).
+/// `Platform` on Railway: one paged read per placement per observation, and the create
+/// sequences of `RailwayOperation`: from a repo five calls and one build; from an image
+/// three calls and one deploy (four or five with a project of its own).
 public struct RailwayPlatform: Platform {
     public let client: RailwayClient
-    private var projectId: String { client.config.projectId }
-    private var environmentId: String { client.config.environmentId }
+    private var config: RailwayConfig { client.config }
+    /// Rotates `projectCreate` over `RAILWAY_API_TOKENS`.
+    private let rotation = TokenRotation()
 
     public init(client: RailwayClient) {
         self.client = client
     }
 
+    public func listServices() async throws -> [PlatformService] {
+        try await observe().services
+    }
+
+    /// The shared environment's services (when one is configured) and the workspace's
+    /// pool projects (placement projectPerInstance): both during a move between them.
+    public func observe() async throws -> PlatformListing {
+        var listing = PlatformListing(services: [])
+        if config.hasSharedProject { listing.services = try await listEnvironment() }
+        if let workspaceId = config.workspaceId {
+            let (projects, services) = try await listWorkspace(workspaceId)
+            listing.services += services
+            listing.projects = projects
+        }
+        return listing
+    }
+
     /// Pages `EnvironmentServices` until `hasNextPage` is false. Any failed page throws:
     /// a missing page must never look like deleted services.
-    public func listServices() async throws -> [PlatformService] {
+    func listEnvironment() async throws -> [PlatformService] {
         var services: [PlatformService] = []
-        var cursor: String?
-        repeat {
+        try await paging(.environmentServices) { cursor in
             let answer = try await client.send(
                 .environmentServices,
-                variables: EnvironmentServicesVariables(projectId: projectId, environmentId: environmentId,
-                                                        first: client.config.pageSize, after: cursor),
+                variables: EnvironmentServicesVariables(projectId: config.projectId, environmentId: config.environmentId,
+                                                        first: config.pageSize, after: cursor),
                 expecting: EnvironmentServicesAnswer.self)
             guard let connection = answer.environment?.serviceInstances else {
                 throw RailwayError.unexpectedResponse(
                     operation: RailwayOperation.environmentServices.rawValue,
-                    detail: "environment \(environmentId) of project \(projectId) not found")
+                    detail: "environment \(config.environmentId) of project \(config.projectId) not found")
             }
             services += try connection.edges.map { try $0.node.platformService() }
-            guard connection.pageInfo.hasNextPage else { return services }
-            guard let next = connection.pageInfo.endCursor, next != cursor else {
-                throw RailwayError.unexpectedResponse(
-                    operation: RailwayOperation.environmentServices.rawValue,
-                    detail: "hasNextPage without a new endCursor")
-            }
-            cursor = next
-        } while true
+            return (connection.pageInfo.hasNextPage, connection.pageInfo.endCursor)
+        }
+        return services
     }
 
-    /// The one call that carries the instance's variables, secrets included: whatever the
-    /// answer quotes of them is cut out of the error.
+    /// Pages `WorkspaceProjectServices`, keeping the projects named `<prefix>-...` (not
+    /// the shared project, listed on its own).
+    func listWorkspace(_ workspaceId: String) async throws -> ([PlatformProject], [PlatformService]) {
+        var projects: [PlatformProject] = [], services: [PlatformService] = []
+        try await paging(.workspaceProjectServices) { cursor in
+            let answer = try await client.send(
+                .workspaceProjectServices,
+                variables: WorkspaceProjectServicesVariables(workspaceId: workspaceId, first: config.projectPageSize,
+                                                             after: cursor),
+                expecting: WorkspaceProjectServicesAnswer.self)
+            for edge in answer.projects.edges
+            where edge.node.name.hasPrefix(config.projectPrefix + "-") && edge.node.id != config.projectId {
+                guard let (project, inside) = try edge.node.listed() else { continue }
+                projects.append(project)
+                services += inside
+            }
+            return (answer.projects.pageInfo.hasNextPage, answer.projects.pageInfo.endCursor)
+        }
+        return (projects, services)
+    }
+
+    /// Runs `page` with each cursor until it says there is no next page.
+    private func paging(_ operation: RailwayOperation,
+                        _ page: (String?) async throws -> (hasNext: Bool, cursor: String?)) async throws {
+        var cursor: String?
+        while true {
+            let (hasNext, next) = try await page(cursor)
+            guard hasNext else { return }
+            guard let next, next != cursor else {
+                throw RailwayError.unexpectedResponse(operation: operation.rawValue, detail: "hasNextPage without a new endCursor")
+            }
+            cursor = next
+        }
+    }
+
+    /// Railway's pace for `projectCreate` is answered as a GraphQL error under HTTP 200:
+    /// thrown as `PlatformPaced`, never as a failed build.
+    public func createProject(_ blueprint: InstanceBlueprint) async throws -> ProjectPlacement {
+        guard let workspaceId = config.workspaceId, let name = blueprint.projectName else {
+            throw PlatformUnsupported("workspace to create projects in (railway.workspaceId)")
+        }
+        let token = await rotation.next(config.projectCreateTokens)
+        let created: ProjectCreateAnswer.Project
+        do {
+            created = try await client.send(
+                .projectCreate,
+                variables: ProjectCreateVariables(workspaceId: workspaceId, name: name, defaultEnvironmentName: "production"),
+                expecting: ProjectCreateAnswer.self, credentials: token
+            ).projectCreate
+        } catch RailwayError.graphQL(_, let messages) where messages.contains(where: Self.isPace) {
+            throw PlatformPaced(message: messages.first(where: Self.isPace) ?? "")
+        }
+        if let environment = created.environments?.chosen {
+            return ProjectPlacement(projectId: created.id, environmentId: environment.id)
+        }
+        let listed = try await client.send(.projectEnvironments, variables: ProjectEnvironmentsVariables(projectId: created.id),
+                                           expecting: ProjectEnvironmentsAnswer.self)
+        guard let environment = listed.project?.environments.chosen else {
+            throw RailwayError.unexpectedResponse(operation: RailwayOperation.projectEnvironments.rawValue,
+                                                  detail: "project \(created.id) has no environment")
+        }
+        return ProjectPlacement(projectId: created.id, environmentId: environment.id)
+    }
+
+    /// "Only one project can be created per user every 30s"; "creating ... too quickly".
+    static func isPace(_ message: String) -> Bool {
+        let m = message.lowercased()
+        return m.contains("only one project can be created") || m.contains("too quickly")
+    }
+
+    private func environmentId(_ blueprint: InstanceBlueprint) -> String {
+        blueprint.project?.environmentId ?? config.environmentId
+    }
+
+    /// The one call of a repo create that carries the instance's variables, secrets
+    /// included: whatever the answer quotes of them is cut out of the error. From an image
+    /// it carries none (they come with the image), only a private registry's login.
     public func createService(_ blueprint: InstanceBlueprint) async throws -> String {
         do {
             return try await client.send(
                 .serviceCreate,
-                variables: ServiceCreateVariables(projectId: projectId, environmentId: environmentId,
-                                                  name: blueprint.name, variables: blueprint.variables),
+                variables: ServiceCreateVariables(
+                    projectId: blueprint.project?.projectId ?? config.projectId, environmentId: environmentId(blueprint),
+                    name: blueprint.name, variables: blueprint.image == nil ? blueprint.variables : nil,
+                    registryCredentials: blueprint.registryCredentials.map {
+                        RegistryCredentialsInput(username: $0.username, password: $0.password)
+                    }),
                 expecting: ServiceCreateAnswer.self
             ).serviceCreate.id
         } catch let error as RailwayError {
-            throw error.redacting(blueprint.variables.values)
+            throw error.redacting(blueprint.secrets)
         }
     }
 
+    /// From an image there is nothing to configure: sleeping off comes with the image.
     public func configureService(serviceId: String, _ blueprint: InstanceBlueprint) async throws {
+        guard blueprint.image == nil else { return }
         _ = try await client.send(
             .serviceInstanceConfigure,
-            variables: ServiceInstanceConfigureVariables(serviceId: serviceId, environmentId: environmentId,
+            variables: ServiceInstanceConfigureVariables(serviceId: serviceId, environmentId: environmentId(blueprint),
                                                          rootDirectory: blueprint.rootDirectory),
             expecting: ServiceInstanceConfigureAnswer.self)
     }
@@ -65,20 +159,39 @@ public struct RailwayPlatform: Platform {
     public func createDomain(serviceId: String, _ blueprint: InstanceBlueprint) async throws -> String {
         try await client.send(
             .serviceDomainCreate,
-            variables: ServiceDomainCreateVariables(serviceId: serviceId, environmentId: environmentId,
+            variables: ServiceDomainCreateVariables(serviceId: serviceId, environmentId: environmentId(blueprint),
                                                     targetPort: blueprint.port),
             expecting: ServiceDomainCreateAnswer.self
         ).serviceDomainCreate.domain
     }
 
+    /// From a repo: connect it, which starts the build. From an image: one commit with the
+    /// image, every variable and sleeping off, so the one deploy never starts without them.
     public func startBuild(serviceId: String, _ blueprint: InstanceBlueprint) async throws {
+        if let image = blueprint.image {
+            typealias Patch = EnvironmentPatchCommitVariables
+            let service = Patch.ServicePatch(source: .init(image: image), deploy: .init(sleepApplication: false),
+                                             variables: blueprint.variables.mapValues { .init(value: $0) })
+            do {
+                _ = try await client.send(
+                    .environmentPatchCommit,
+                    variables: Patch(environmentId: environmentId(blueprint), patch: .init(services: [serviceId: service]),
+                                     commitMessage: "pool: \(blueprint.name) from \(image)"),
+                    expecting: EnvironmentPatchCommitAnswer.self)
+            } catch let error as RailwayError {
+                throw error.redacting(blueprint.secrets)
+            }
+            return
+        }
         _ = try await client.send(
             .serviceConnect,
             variables: ServiceConnectVariables(id: serviceId, repo: blueprint.repo, branch: blueprint.branch),
             expecting: ServiceConnectAnswer.self)
     }
 
+    /// An image pinned by digest cannot move: nothing to pin.
     public func pinSource(serviceId: String, _ blueprint: InstanceBlueprint) async throws {
+        guard blueprint.image == nil else { return }
         _ = try await client.send(
             .serviceDisconnect, variables: ServiceDisconnectVariables(id: serviceId),
             expecting: ServiceDisconnectAnswer.self)
@@ -86,9 +199,14 @@ public struct RailwayPlatform: Platform {
 
     /// Idempotent: a service that is already gone counts as deleted.
     public func deleteService(serviceId: String) async throws {
+        try await deleteService(serviceId: serviceId, in: nil)
+    }
+
+    public func deleteService(serviceId: String, in project: ProjectPlacement?) async throws {
         try await ignoringNotFound {
             _ = try await client.send(
-                .serviceDelete, variables: ServiceDeleteVariables(id: serviceId, environmentId: environmentId),
+                .serviceDelete,
+                variables: ServiceDeleteVariables(id: serviceId, environmentId: project?.environmentId ?? config.environmentId),
                 expecting: ServiceDeleteAnswer.self)
         }
     }
@@ -103,8 +221,23 @@ public struct RailwayPlatform: Platform {
         }
     }
 
+    public func deleteProject(projectId: String) async throws {
+        try await ignoringNotFound {
+            _ = try await client.send(.projectDelete, variables: ProjectDeleteVariables(id: projectId),
+                                      expecting: ProjectDeleteAnswer.self)
+        }
+    }
+
+    public func renameProject(projectId: String, to name: String) async throws {
+        try await ignoringNotFound {
+            _ = try await client.send(.projectRename, variables: ProjectRenameVariables(id: projectId, name: name),
+                                      expecting: ProjectRenameAnswer.self)
+        }
+    }
+
     /// Railway answers a mutation on a missing service with HTTP 200 and a GraphQL error
     /// whose message says "not found" (e.g. "Service not found"); the fake does the same.
+    /// A pace answer is not "not found": it is an error, never taken for a delete done.
     private func ignoringNotFound(_ body: () async throws -> Void) async throws {
         do {
             try await body()
@@ -112,5 +245,23 @@ public struct RailwayPlatform: Platform {
                     where messages.contains(where: { $0.lowercased().contains("not found") }) {
             return
         }
+    }
+}
+
+extension InstanceBlueprint {
+    /// What an error must never quote: variable values and a registry password.
+    var secrets: [String] {
+        Array(variables.values) + [registryCredentials?.password].compactMap { $0 }
+    }
+}
+
+/// Round-robin over `projectCreate` tokens (Railway paces each on its own).
+actor TokenRotation {
+    private var next = 0
+
+    func next(_ tokens: [RailwayCredentials]) -> RailwayCredentials? {
+        guard !tokens.isEmpty else { return nil }
+        defer { next += 1 }
+        return tokens[next % tokens.count]
     }
 }

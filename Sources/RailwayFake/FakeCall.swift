@@ -19,6 +19,19 @@ extension JSONValue {
         if case .object(let secrets)? = object["variables"] {
             object["variables"] = .object(secrets.mapValues { _ in "<redacted>" })
         }
+        if case .object(var login)? = object["registryCredentials"] {
+            login["password"] = "<redacted>"
+            object["registryCredentials"] = .object(login)
+        }
+        // An image commit carries every variable of its services.
+        if case .object(var patch)? = object["patch"], case .object(let services)? = patch["services"] {
+            patch["services"] = .object(services.mapValues { service in
+                guard case .object(var s) = service else { return service }
+                if case .object(let v)? = s["variables"] { s["variables"] = .object(v.mapValues { _ in "<redacted>" }) }
+                return .object(s)
+            })
+            object["patch"] = .object(patch)
+        }
         return .object(object)
     }
 }

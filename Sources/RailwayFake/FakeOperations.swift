@@ -17,8 +17,9 @@ extension FakeWorld {
     static let maxPageSize = 500
 
     mutating func answer(_ operation: String, _ variables: JSONValue,
-                         emptyEnvironment: Bool) throws -> JSONValue {
+                         emptyEnvironment: Bool, token: String = "") throws -> JSONValue {
         let v = variables
+        if let answer = try projectAnswer(operation, v, token: token) { return answer }
         switch operation {
         case "EnvironmentServices":
             return try environmentServices(projectId: v.required("projectId"),
@@ -33,6 +34,9 @@ extension FakeWorld {
             } else { [:] }
             let id = addService(name: v["name"]?.string ?? "service", projectId: try v.required("projectId"),
                                 environmentId: v["environmentId"]?.string ?? "", variables: values)
+            if let user = v["registryCredentials"]?["username"]?.string, let index = index(of: id) {
+                services[index].registryUsername = user
+            }
             if let repo = v["repo"]?.string, let index = index(of: id) {
                 services[index].repo = repo
                 services[index].branch = v["branch"]?.string
@@ -72,6 +76,9 @@ extension FakeWorld {
             let index = try existing(v.required("id"))
             services[index].branchTriggerConnected = false
             return ["serviceDisconnect": ["id": .string(services[index].id)]]
+        case "EnvironmentPatchCommit":
+            return ["environmentPatchCommit": .string(try patchCommit(environmentId: v.required("environmentId"),
+                                                                      patch: v["patch"] ?? .null))]
         case "ServiceDelete":
             services.remove(at: try existing(v.required("id")))
             return ["serviceDelete": true]
@@ -82,6 +89,35 @@ extension FakeWorld {
         default:
             throw FakeGraphQLError(message: "the fake does not implement operation \(operation)")
         }
+    }
+
+    /// One commit: each service's variables, settings and image at once; an image starts
+    /// one deploy, which sees every variable of the same commit.
+    private mutating func patchCommit(environmentId: String, patch: JSONValue) throws -> String {
+        guard case .object(let changes)? = patch["services"] else {
+            throw FakeGraphQLError(message: "patch has no services")
+        }
+        for (serviceId, change) in changes.sorted(by: { $0.key < $1.key }) {
+            let index = try existing(serviceId)
+            guard services[index].environmentId == environmentId else {
+                throw FakeGraphQLError(message: "Service \(serviceId) is not in environment \(environmentId)")
+            }
+            if case .object(let vars)? = change["variables"] {
+                for (name, value) in vars {
+                    guard let text = value["value"]?.string else {
+                        throw FakeGraphQLError(message: "variable \(name) has no value")
+                    }
+                    services[index].variables[name] = text
+                }
+                services[index].variableNames = services[index].variables.keys.sorted()
+            }
+            if case .bool(let sleep)? = change["deploy"]?["sleepApplication"] { services[index].sleepApplication = sleep }
+            if let image = change["source"]?["image"]?.string {
+                services[index].image = image
+                _ = deployImage(at: index)
+            }
+        }
+        return makeId("commit")
     }
 
     private func existing(_ id: String) throws -> Int {
@@ -100,18 +136,7 @@ extension FakeWorld {
         } ?? 0
         let end = min(all.count, start + min(first ?? 100, Self.maxPageSize))
         let page = start < end ? Array(all[start..<end]) : []
-        let edges: [JSONValue] = page.map { service in
-            let latest: JSONValue = service.deployments.last.map {
-                ["id": .string($0.id), "status": .string(status(of: $0))]
-            } ?? .null
-            return ["node": [
-                "serviceId": .string(service.id),
-                "serviceName": .string(service.name),
-                "createdAt": .string(service.createdAt.formatted(.iso8601)),
-                "latestDeployment": latest,
-                "domains": ["serviceDomains": .array(service.domains.map { ["domain": .string($0)] })],
-            ]]
-        }
+        let edges: [JSONValue] = page.map { ["node": serviceNode($0)] }
         return ["environment": [
             "id": .string(environmentId),
             "serviceInstances": [

@@ -34,6 +34,21 @@ public struct FakeService: Sendable {
     public var variables: [String: String] = [:]
     public var domains: [String]
     public var deployments: [FakeDeployment]
+    /// The image it runs (set by `environmentPatchCommit`), and a private registry's user.
+    public var image: String? = nil
+    public var registryUsername: String? = nil
+}
+
+/// A project the fake keeps for a workspace (placement projectPerInstance). The shared
+/// project of a test is not one of these: its services just name it.
+public struct FakeProject: Sendable {
+    public var id: String
+    public var name: String
+    public var workspaceId: String
+    public var createdAt: Date
+    public var environmentId: String
+    /// Who created it (the token), for the pace.
+    public var createdBy: String
 }
 
 public struct FakeDeployment: Sendable {
@@ -42,13 +57,19 @@ public struct FakeDeployment: Sendable {
     public var startedAt: Duration
     /// Decided when the build starts: it will end FAILED instead of DEPLOYING.
     public var fails: Bool
+    /// The variables the container started with (names only): a deploy that starts
+    /// without its variables shows here.
+    public var variableNames: [String] = []
+    /// Deployed from an image: no build phase.
+    public var fromImage = false
 
     func status(at now: Duration, phases: FakePhaseDurations) -> String {
         let elapsed = now - startedAt
+        let building = fromImage ? .zero : phases.building
         if elapsed < phases.queued { return "QUEUED" }
-        if elapsed < phases.queued + phases.building { return "BUILDING" }
+        if elapsed < phases.queued + building { return "BUILDING" }
         if fails { return "FAILED" }
-        if elapsed < phases.queued + phases.building + phases.deploying { return "DEPLOYING" }
+        if elapsed < phases.queued + building + phases.deploying { return "DEPLOYING" }
         return "SUCCESS"
     }
 }
@@ -61,6 +82,14 @@ struct FakeWorld {
     var now: Duration = .zero
     /// Creation order, so pages are stable.
     var services: [FakeService] = []
+    var projects: [FakeProject] = []
+    /// Railway's pace for `projectCreate`, per token: one per this long on the fake clock.
+    var projectCreateInterval: Duration = .seconds(30)
+    /// When each token last created a project, on the fake clock.
+    var lastProjectCreate: [String: Duration] = [:]
+    var projectsCreated = 0
+    var projectCreatesPaced = 0
+    var deploysStarted = 0
     var buildsStarted = 0
     /// Builds started while the service had no root directory: built the wrong thing.
     var wastedBuilds = 0
@@ -99,8 +128,24 @@ struct FakeWorld {
         return id
     }
 
+    /// Deploys the service's image (no build), with the variables it has now.
+    mutating func deployImage(at index: Int) -> String {
+        deploysStarted += 1
+        var fails = failBuildsWhere?(services[index].name) ?? false
+        if failNextBuilds > 0 {
+            failNextBuilds -= 1
+            fails = true
+        }
+        let id = makeId("dep")
+        services[index].deployments.append(FakeDeployment(id: id, startedAt: now, fails: fails,
+                                                          variableNames: services[index].variables.keys.sorted(),
+                                                          fromImage: true))
+        return id
+    }
+
     /// Starts a build of the service's current source; returns the deployment id.
     mutating func startBuild(at index: Int) -> String {
+        deploysStarted += 1
         let service = services[index]
         buildsStarted += 1
         if service.rootDirectory == nil { wastedBuilds += 1 }
@@ -110,7 +155,8 @@ struct FakeWorld {
             fails = true
         }
         let id = makeId("dep")
-        services[index].deployments.append(FakeDeployment(id: id, startedAt: now, fails: fails))
+        services[index].deployments.append(FakeDeployment(id: id, startedAt: now, fails: fails,
+                                                          variableNames: service.variables.keys.sorted()))
         return id
     }
 
@@ -126,6 +172,8 @@ struct FakeWorld {
     func status(of deployment: FakeDeployment) -> String {
         deployment.status(at: now, phases: phases)
     }
+
+    func date(_ at: Duration) -> Date { epoch.addingTimeInterval(seconds(at)) }
 
     private func seconds(_ duration: Duration) -> TimeInterval {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

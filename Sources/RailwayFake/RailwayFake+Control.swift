@@ -64,6 +64,33 @@ extension RailwayFake {
     }
 
     public var buildsStarted: Int { world.buildsStarted }
+    /// Builds and image deploys started, however they were started.
+    public var deploysStarted: Int { world.deploysStarted }
+    /// The workspace's projects, in creation order.
+    public var projects: [FakeProject] { world.projects }
+    public var projectsCreated: Int { world.projectsCreated }
+    /// `projectCreate` calls refused for Railway's pace.
+    public var projectCreatesPaced: Int { world.projectCreatesPaced }
+
+    /// Adds projects directly (no calls, no pace), each with one deployed image service
+    /// named like the project, e.g. to observe a large project-per-instance pool.
+    @discardableResult
+    public func addProjectsWithServices(names: [String], workspaceId: String, image: String) -> [String] {
+        names.map { name in
+            let environment = world.makeId("env")
+            let project = FakeProject(id: world.makeId("prj"), name: name, workspaceId: workspaceId,
+                                      createdAt: world.date(world.now - .seconds(86_400)), environmentId: environment,
+                                      createdBy: "")
+            world.projects.append(project)
+            _ = world.addService(name: name, projectId: project.id, environmentId: environment, variables: [:])
+            let index = world.services.count - 1
+            world.services[index].image = image
+            world.services[index].domains = ["\(name).up.railway.app"]
+            world.services[index].deployments = [FakeDeployment(id: world.makeId("dep"), startedAt: world.now - .seconds(86_400),
+                                                                fails: false, fromImage: true)]
+            return project.id
+        }
+    }
     /// Builds started before the service's root directory was set.
     public var wastedBuilds: Int { world.wastedBuilds }
     /// Services connected to a repo while they had no root directory.

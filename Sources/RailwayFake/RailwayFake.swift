@@ -22,6 +22,8 @@ public actor RailwayFake {
         public var epoch: Date
         /// Domains new services get first, in order (e.g. `127.0.0.1:PORT` of stand-in agents).
         public var agentDomains: [String] = []
+        /// Railway's pace for `projectCreate`, per token, on the fake clock.
+        public var projectCreateInterval: Duration = .seconds(30)
         /// Told each domain a service gets, with the service's variables, before the domain
         /// is answered: a harness hands the stand-in at that domain its `INSTANCE_TOKEN`,
         /// as a container reads its variables.
@@ -56,6 +58,7 @@ public actor RailwayFake {
         self.world = FakeWorld(phases: configuration.phases, epoch: configuration.epoch)
         self.world.agentDomains = configuration.agentDomains
         self.world.onDomain = configuration.onDomain
+        self.world.projectCreateInterval = configuration.projectCreateInterval
         self.rateLimitRemaining = configuration.rateLimitBudget
     }
 
@@ -148,7 +151,8 @@ public actor RailwayFake {
             answer = .accessDenied
         case .latency, .emptyEnvironment, nil:
             do {
-                let data = try world.answer(operation, variables, emptyEnvironment: fault == .emptyEnvironment)
+                let data = try world.answer(operation, variables, emptyEnvironment: fault == .emptyEnvironment,
+                                            token: authorization ?? projectToken ?? "")
                 answer = .json(200, ["data": data], headers: rateHeaders)
             } catch let error as FakeGraphQLError {
                 answer = .errors(200, error.message, headers: rateHeaders)

@@ -33,6 +33,14 @@ public struct PoolMetrics: Sendable {
         }
         recordInstances(tick.plan.counts)
         recordCredentials(tick.credentials)
+        if let image = tick.image { recordImage(image) }
+    }
+
+    /// Whether the image's digest is known, and how many checks in a row failed: a
+    /// failing registry keeps the last digest (no rollout), which only these show.
+    public func recordImage(_ image: ImageWatch.State) {
+        Gauge(label: "pool_image_digest_known", factory: factory).record(image.digest == nil ? 0 : 1)
+        Gauge(label: "pool_image_check_failures", factory: factory).record(image.failures)
     }
 
     /// Instances by the credential they hold (`current`, `previous`, `pool_key`, `unknown`),

@@ -42,11 +42,22 @@ public struct EnvironmentSpec: Equatable, Sendable {
     public var prefix: String
     public var settings: PoolSettings
     public var platform: PlatformKind
-    public var railwayProjectId: String?
-    public var railwayEnvironmentId: String?
+    /// Placement, ids and pacing on Railway (defaults when `platform: local`).
+    public var railway = RailwaySpec()
+    public var railwayProjectId: String? { railway.projectId }
+    public var railwayEnvironmentId: String? { railway.environmentId }
+    /// The repo source; empty when instances run a pre-built image.
     public var repo: String
     public var branch: String
     public var rootDirectory: String
+    /// `source.image` as written (a tag), when instances run a pre-built image.
+    public var image: ImageReference?
+    /// What the registry said the tag points at (`sha256:...`), set by the controller at
+    /// most once per `imageCheckInterval`; the last known one stays when the registry fails.
+    /// Part of the revision: a moved tag rolls idle instances.
+    public var imageDigest: String?
+    public var imageCheckInterval: TimeInterval = 60
+    public var registryCredentials: RegistryCredentials?
     public var openclawRef: String
     public var xmtpEnv: XMTPEnv
     /// Instance variables with secrets resolved. Never print these values.
@@ -63,8 +74,22 @@ public struct EnvironmentSpec: Equatable, Sendable {
 
     public var revision: Revision {
         Revision.of(repo: repo, branch: branch, rootDirectory: rootDirectory,
-                    openclawRef: openclawRef, xmtpEnv: xmtpEnv.rawValue, variables: variables, key: instanceSecrets)
+                    openclawRef: openclawRef, xmtpEnv: xmtpEnv.rawValue, variables: variables,
+                    image: image.map { img in imageDigest.map { img.pinned(to: $0) } ?? img.description },
+                    placement: railway.placement == .sharedProject ? nil : railway.placement.rawValue,
+                    key: instanceSecrets)
     }
+
+    /// What new instances are created from: `registry/name@sha256:...` once the digest is
+    /// known; nil for a repo source, or while an image's digest is still unknown.
+    public var pinnedImage: String? {
+        guard let image else { return nil }
+        if let d = image.digest ?? imageDigest { return image.pinned(to: d) }
+        return nil
+    }
+
+    /// An image source whose digest is not known yet: nothing may be created or rolled.
+    public var imageUnresolved: Bool { image != nil && pinnedImage == nil }
 }
 
 /// The whole file: what every environment is called, and the selected one resolved.

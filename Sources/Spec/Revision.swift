@@ -19,12 +19,18 @@ public struct Revision: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { short }
 
     public static func of(repo: String, branch: String, rootDirectory: String, openclawRef: String,
-                          xmtpEnv: String, variables: [String: String], key: InstanceSecrets? = nil) -> Revision {
+                          xmtpEnv: String, variables: [String: String], image: String? = nil,
+                          placement: String? = nil, key: InstanceSecrets? = nil) -> Revision {
         // Length-prefixed fields in a fixed order: no separator can be forged by a value.
         var canonical = ""
         func field(_ s: String) { canonical += "\(s.utf8.count):\(s);" }
         for s in [repo, branch, rootDirectory, openclawRef, xmtpEnv] { field(s) }
         for key in variables.keys.sorted() { field(key); field(variables[key]!) }
+        // Appended only when set, so that a repo-built pool in a shared project keeps the
+        // revision it had before images and placements existed (an upgrade rolls nothing).
+        // Their names hold a '.', which no variable name can: never read as a variable.
+        if let image { field("source.image"); field(image) }
+        if let placement { field("railway.placement"); field(placement) }
         if let key { return Revision(hex: key.revisionMAC(canonical)) }
         let digest = SHA256.hash(data: Data(canonical.utf8))
         return Revision(hex: Hex.lowercase(digest))

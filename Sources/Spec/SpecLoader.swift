@@ -158,8 +158,8 @@ public struct SpecLoader: Sendable {
         var platform = PlatformKind.railway
         // An invalid (or unresolved) platform: what it needs is unknown, so nothing is reported missing.
         var platformKnown = true
-        var projectId: String?, environmentId: String?
-        var repo: String?, branch = "main", rootDirectory = ""
+        var railway = RailwaySpec()
+        var source = SourceFields()
         var openclawRef = "main"
         var xmtpEnv = XMTPEnv.dev
         var variables: [String: String] = [:]
@@ -176,26 +176,10 @@ public struct SpecLoader: Sendable {
                 if let p = reader.oneOf(value, at: path, [PlatformKind.railway, .local]) { platform = p } else { platformKnown = false }
             case "railway":
                 railwayNode = value
-                for (k, _, v) in reader.mapping(value, at: path, allowed: ["projectId", "environmentId"]) ?? [] {
-                    railwayKeys.insert(k)
-                    let s = reader.nonEmptyString(v, at: "\(path).\(k)")
-                    if k == "projectId" { projectId = s } else { environmentId = s }
-                }
+                railwayKeys = readRailway(value, at: path, into: &railway, reader: reader)
             case "source":
                 sourceNode = value
-                for (k, _, v) in reader.mapping(value, at: path, allowed: ["repo", "branch", "rootDirectory"]) ?? [] {
-                    sourceKeys.insert(k)
-                    switch k {
-                    case "repo":
-                        if let r = reader.nonEmptyString(v, at: "\(path).repo") {
-                            if Self.isRepoName(r) { repo = r } else {
-                                reader.error(v, "\(path).repo: '\(reader.shown(v, r))' is not a repository; expected OWNER/NAME, e.g. xmtplabs/convos-agents")
-                            }
-                        }
-                    case "branch": branch = reader.nonEmptyString(v, at: "\(path).branch") ?? branch
-                    default: rootDirectory = reader.text(v, at: "\(path).rootDirectory") ?? rootDirectory
-                    }
-                }
+                sourceKeys = readSource(value, at: path, into: &source, reader: reader)
             case "openclawRef": openclawRef = reader.nonEmptyString(value, at: path) ?? openclawRef
             case "xmtpEnv": xmtpEnv = reader.oneOf(value, at: path, XMTPEnv.allCases) ?? xmtpEnv
             case "allowedInviteHosts":
@@ -237,25 +221,21 @@ public struct SpecLoader: Sendable {
         }
         // Missing keys are reported whether or not this environment is being resolved.
         if platform == .railway, platformKnown {
-            if let railwayNode {
-                let missing = ["projectId", "environmentId"].filter { !railwayKeys.contains($0) }
-                if !missing.isEmpty, case .mapping = railwayNode {
-                    reader.error(railwayNode, "\(scope)railway: missing \(missing.joined(separator: " and ")); expected both projectId and environmentId")
-                }
-            } else {
-                reader.error(keyNode, "environments.\(name): missing 'railway' with projectId and environmentId (or set platform: local)")
-            }
+            checkRailway(railway, keys: railwayKeys, node: railwayNode, environmentKey: keyNode, name: name, reader: reader)
             if sourceNode == nil {
-                reader.error(keyNode, "environments.\(name): missing 'source' with repo, branch and rootDirectory")
+                reader.error(keyNode, "environments.\(name): missing 'source' with repo, branch and rootDirectory (or an image)")
             }
         }
-        if let sourceNode, !sourceKeys.contains("repo"), case .mapping = sourceNode {
-            reader.error(sourceNode, "\(scope)source: missing repo; expected a repository OWNER/NAME")
+        if let sourceNode {
+            checkSource(source, keys: sourceKeys, node: sourceNode, scope: scope, platform: platformKnown ? platform : nil,
+                        reader: reader)
         }
         return EnvironmentSpec(
             name: name, prefix: prefix, settings: settings, platform: platform,
-            railwayProjectId: projectId, railwayEnvironmentId: environmentId,
-            repo: repo ?? "", branch: branch, rootDirectory: rootDirectory, openclawRef: openclawRef,
+            railway: railway,
+            repo: source.repo ?? "", branch: source.branch, rootDirectory: source.rootDirectory,
+            image: source.image, imageCheckInterval: source.imageCheckInterval,
+            registryCredentials: source.registryCredentials, openclawRef: openclawRef,
             xmtpEnv: xmtpEnv, variables: variables,
             allowedInviteHosts: inviteHosts ?? xmtpEnv.defaultInviteHosts,
             // Local instances listen on loopback without TLS.

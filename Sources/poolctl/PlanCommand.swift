@@ -38,7 +38,7 @@ struct PlanCommand: AsyncParsableCommand {
             Output.error("plan needs --env NAME: the environment of \(options.spec) to plan for")
             throw ExitCode(1)
         }
-        let spec: EnvironmentSpec
+        var spec: EnvironmentSpec
         do {
             spec = try SpecLoader().load(path: options.spec, environment: envName).environment!
         } catch {
@@ -63,6 +63,8 @@ struct PlanCommand: AsyncParsableCommand {
         if spec.instanceSecrets == nil {
             Output.error("note: POOL_INSTANCE_SECRET is not set, so revisions are unkeyed here: a snapshot of a pool that runs with a secret shows its instances as outdated")
         }
+        // The registry is not the pool: an offline plan still asks it for the image's digest.
+        await PoolContext.resolveImage(&spec, environment: ProcessInfo.processInfo.environment, logger: Log.make("plan"))
         let (state, bytes) = try Self.loadSnapshot(observed)
         // Ids derived from the inputs: the same snapshot, spec and time give the same plan.
         var g = SplitMix64(seed: SplitMix64.seed(from: bytes + Array("\(spec.revision.hex)|\(PoolJSON.formatDate(at))".utf8)))

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Controller
 import Credentials
 import Foundation
+import ImageRegistry
 import LocalPlatform
 import Metrics
 import Logging
@@ -28,7 +29,8 @@ struct PoolContext {
     /// `migrate`: apply the store's migrations first (apply, serve); a read-only plan does not.
     static func make(options: SpecOptions, logger: Logger, migrate: Bool,
                      environment env: [String: String] = ProcessInfo.processInfo.environment) async throws -> PoolContext {
-        let spec = try loadSpec(options, environment: env)
+        var spec = try loadSpec(options, environment: env)
+        await resolveImage(&spec, environment: env, logger: logger)
         try requireAPIKey(spec, environment: env)
         let platform = try makePlatform(spec, env: env)
         let store = try makeStoreFromEnvironment(sqlitePath: env["POOL_SQLITE_PATH"] ?? "pool.sqlite", logger: logger, environment: env)
@@ -67,6 +69,20 @@ struct PoolContext {
         return spec
     }
 
+    /// The registry `source.image` is resolved through (`POOL_REGISTRY_BASE_URL`, else the
+    /// image's own registry host), for `serve`'s image watch.
+    static func imageResolver(environment env: [String: String]) -> ImageWatch.Resolve {
+        let registry = RegistryClient.fromEnvironment(env)
+        return { image, credentials in try await registry.digest(of: image, credentials: credentials) }
+    }
+
+    /// A one-off command (plan, apply) asks the registry once. When it cannot answer, the
+    /// digest stays unknown and the plan says so (nothing created, rolled or deleted).
+    static func resolveImage(_ spec: inout EnvironmentSpec, environment env: [String: String], logger: Logger) async {
+        guard spec.imageUnresolved else { return }
+        spec.imageDigest = await ImageWatch(logger: logger, resolve: imageResolver(environment: env)).digest(for: spec)
+    }
+
     /// POOL_LOCAL_STATE, default `.pool-local/<environment>`.
     static func localStateFolder(_ spec: EnvironmentSpec, env: [String: String]) -> String {
         env["POOL_LOCAL_STATE"] ?? ".pool-local/\(spec.name)"
@@ -84,15 +100,26 @@ struct PoolContext {
                              metrics: MetricsFactory? = nil) throws -> any Platform {
         switch spec.platform {
         case .railway:
-            guard let project = spec.railwayProjectId, let environment = spec.railwayEnvironmentId else {
+            let railway = spec.railway
+            let perInstance = railway.placement == .projectPerInstance
+            guard perInstance || (railway.projectId != nil && railway.environmentId != nil) else {
                 throw CLIError("environment \(spec.name) needs railway.projectId and railway.environmentId")
             }
+            var config: RailwayConfig
             do {
-                let config = try RailwayConfig.fromEnvironment(env, projectId: project, environmentId: environment)
-                return RailwayPlatform(client: RailwayClient(config: config, metrics: metrics))
+                config = try RailwayConfig.fromEnvironment(env, projectId: railway.projectId ?? "",
+                                                           environmentId: railway.environmentId ?? "")
             } catch {
                 throw CLIError("\(error)")
             }
+            if perInstance {
+                if case .projectToken = config.credentials {
+                    throw CLIError("placement projectPerInstance creates projects in workspace \(railway.workspaceId ?? ""): it needs a workspace (or account) token in RAILWAY_API_TOKEN, not RAILWAY_PROJECT_TOKEN, which is confined to one project")
+                }
+                config.workspaceId = railway.workspaceId
+                config.projectPrefix = spec.prefix
+            }
+            return RailwayPlatform(client: RailwayClient(config: config, metrics: metrics))
         case .local:
             guard let local else {
                 throw CLIError("environment \(spec.name) uses platform: local, whose instances are processes of `poolctl serve`: run `poolctl serve --env \(spec.name)`")

@@ -121,8 +121,9 @@ struct ServeCommand: AsyncParsableCommand {
         let agents = AgentClient(httpClient: httpClient, scheme: spec.instanceScheme, logger: logger)
         do {
             let (specPath, envName) = (options.spec, options.env)
-            let parts = PoolParts(store: store, platform: { spec in try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory) },
+            var parts = PoolParts(store: store, platform: { spec in try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory) },
                                   prober: agents, caller: agents, logger: logger, environment: env, lease: lease)
+            parts.resolveImage = PoolContext.imageResolver(environment: env)
             let loop = try buildReconcileLoop(
                 spec: spec, parts: parts,
                 loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },

@@ -7,12 +7,7 @@ import Testing
 @Suite struct CreateSequenceTests {
     /// Runs the five steps of Platform's create, in order.
     static func create(_ platform: RailwayPlatform) async throws -> String {
-        let id = try await platform.createService(blueprint)
-        try await platform.configureService(serviceId: id, blueprint)
-        _ = try await platform.createDomain(serviceId: id, blueprint)
-        try await platform.startBuild(serviceId: id, blueprint)
-        try await platform.pinSource(serviceId: id, blueprint)
-        return id
+        try await createAll(platform, blueprint)
     }
 
     @Test func fiveCallsOneBuildNoWastedBuild() async throws {

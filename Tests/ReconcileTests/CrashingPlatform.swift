@@ -25,6 +25,11 @@ final class CrashingPlatform: Platform, @unchecked Sendable {
     }
 
     func listServices() async throws -> [PlatformService] { try await base.listServices() }
+    func observe() async throws -> PlatformListing { try await base.observe() }
+    func createProject(_ b: InstanceBlueprint) async throws -> ProjectPlacement { try await step { try await base.createProject(b) } }
+    func deleteService(serviceId: String, in project: ProjectPlacement?) async throws { try await base.deleteService(serviceId: serviceId, in: project) }
+    func deleteProject(projectId: String) async throws { try await base.deleteProject(projectId: projectId) }
+    func renameProject(projectId: String, to name: String) async throws { try await base.renameProject(projectId: projectId, to: name) }
     func createService(_ b: InstanceBlueprint) async throws -> String { try await step { try await base.createService(b) } }
     func configureService(serviceId: String, _ b: InstanceBlueprint) async throws { try await step { try await base.configureService(serviceId: serviceId, b) } }
     func createDomain(serviceId: String, _ b: InstanceBlueprint) async throws -> String { try await step { try await base.createDomain(serviceId: serviceId, b) } }

@@ -174,7 +174,9 @@ import Testing
     }
 
     @Test func pagingPastFiveHundredAndForeignServicesNeverTouched() async throws {
-        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2)) { w in
+        // Past Railway's reported cap of 100 services per project: raised, to page.
+        let railway = "{projectId: project-1, environmentId: environment-1, maxServicesPerProject: 2000}"
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2, railway: railway)) { w in
             let foreign = await w.fake.addServices(count: 1_203, namePrefix: "seeded", projectId: "project-1", environmentId: "environment-1")
             let r = w.reconciler()
             let t = await r.tick()

@@ -39,9 +39,10 @@ public struct ReconcileWorld: Sendable {
         public var all: [Duration] { lock.withLock { waits } }
     }
 
-    public static func spec(minIdle: Int = 3, maxTotal: Int = 6, pacing: Int = 3, branch: String = "main") throws -> EnvironmentSpec {
+    public static func spec(minIdle: Int = 3, maxTotal: Int = 6, pacing: Int = 3, branch: String = "main",
+                            railway: String? = nil, source: String? = nil) throws -> EnvironmentSpec {
         let yaml = RailwayFake.poolYAML(["minIdle": "\(minIdle)", "maxTotal": "\(maxTotal)", "createsPerTick": "\(pacing)"],
-                                        branch: branch)
+                                        branch: branch, railway: railway, source: source)
         return try SpecLoader(processEnvironment: TestCredentials.environment).load(text: yaml, file: "pool.yaml", environment: "test").environment!
     }
 
@@ -60,14 +61,20 @@ public struct ReconcileWorld: Sendable {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    public func client() -> RailwayClient {
+    /// A client for `spec` (default: the world's): its shared project when it has one, and
+    /// the fake's workspace in placement projectPerInstance.
+    public func client(for spec: EnvironmentSpec? = nil) -> RailwayClient {
         let waits = retryWaits
-        return RailwayClient(
-            config: RailwayConfig(endpoint: url, credentials: .accountToken(Self.token), projectId: "project-1",
-                                  environmentId: "environment-1", requestTimeout: .seconds(10),
-                                  rateLimit: RailwayRateLimit(perSecond: 1_000, perHour: 100_000),
-                                  retry: RailwayRetryPolicy(baseDelay: .milliseconds(1))),
-            sleep: { waits.record($0) })
+        let spec = spec ?? self.spec
+        var config = RailwayConfig(endpoint: url, credentials: .accountToken(Self.token),
+                                   projectId: spec.railway.projectId ?? "", environmentId: spec.railway.environmentId ?? "",
+                                   requestTimeout: .seconds(10), rateLimit: RailwayRateLimit(perSecond: 1_000, perHour: 100_000),
+                                   retry: RailwayRetryPolicy(baseDelay: .milliseconds(1)))
+        if spec.railway.placement == .projectPerInstance {
+            config.workspaceId = spec.railway.workspaceId
+            config.projectPrefix = spec.prefix
+        }
+        return RailwayClient(config: config, sleep: { waits.record($0) })
     }
 
     /// The parts a fresh process would build its pool from, over `platform` (default:
@@ -85,7 +92,27 @@ public struct ReconcileWorld: Sendable {
     public func reconciler(platform: (any Platform)? = nil, seed: UInt64 = 1, spec: EnvironmentSpec? = nil,
                            prober: any StatusProber = AlwaysReady(), lease: LeaderLease? = nil) -> Reconciler {
         // The parts take any platform, so building cannot fail.
-        try! buildPoolRuntime(spec: spec ?? self.spec, parts: parts(platform: platform, seed: seed, prober: prober, lease: lease)).reconciler
+        let platform = platform ?? RailwayPlatform(client: client(for: spec))
+        return try! buildPoolRuntime(spec: spec ?? self.spec, parts: parts(platform: platform, seed: seed, prober: prober, lease: lease)).reconciler
+    }
+
+    /// A pool of `image` (digest known) in `placement`, on the fake.
+    public static func imageSpec(minIdle: Int = 2, maxTotal: Int = 6, pacing: Int = 3, placement: Placement = .sharedProject,
+                                 digest: String? = ReconcileWorld.digestA) throws -> EnvironmentSpec {
+        let railway = placement == .sharedProject ? nil
+            : "{placement: projectPerInstance, workspaceId: \(RailwayFake.workspaceId)}"
+        var spec = try Self.spec(minIdle: minIdle, maxTotal: maxTotal, pacing: pacing, railway: railway,
+                                 source: "{image: \"ghcr.io/acme/runtime:dev\"}")
+        spec.imageDigest = digest
+        return spec
+    }
+
+    public static let digestA = "sha256:" + String(repeating: "a", count: 64)
+    public static let digestB = "sha256:" + String(repeating: "b", count: 64)
+
+    /// The pool's services wherever they live: the shared environment and its projects.
+    public func allPoolServices() async -> [FakeService] {
+        await fake.allServices.filter { $0.name.hasPrefix(spec.prefix + "-") }
     }
 
     /// Moves the test clock and the fake's together.

@@ -22,7 +22,11 @@ public struct InstanceBlueprints: Sendable {
         variables["PORT"] = String(spec.instancePort)
         variables["INSTANCE_ID"] = instanceId
         variables["INSTANCE_TOKEN"] = secrets.currentToken(instanceId: instanceId)
-        return InstanceBlueprint(name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
-                                 variables: variables, port: spec.instancePort)
+        return InstanceBlueprint(
+            name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
+            variables: variables, port: spec.instancePort, image: spec.pinnedImage,
+            registryCredentials: spec.registryCredentials.map { RegistryLogin(username: $0.username, password: $0.password) },
+            // A project of its own is named like its service when it is made.
+            projectName: spec.platform == .railway && spec.railway.placement == .projectPerInstance ? name : nil)
     }
 }

@@ -41,8 +41,13 @@ public struct PoolParts: Sendable {
     /// `POOL_API_KEY`: what instances made before instance tokens are called with, until
     /// they are replaced. It is never given to an instance.
     public var poolKey: String
+    /// Tokens in `RAILWAY_API_TOKENS` (at least 1): `projectCreate` rotates over them.
+    public var projectCreateTokens: Int
+    /// Resolves an image tag to its digest (the registry); nil: images stay unresolved.
+    public var resolveImage: ImageWatch.Resolve?
 
-    /// - Parameter environment: the process environment, read for `POOL_API_KEY`.
+    /// - Parameter environment: the process environment, read for `POOL_API_KEY` and
+    ///   `RAILWAY_API_TOKENS`.
     public init(store: any PoolStore, platform: @escaping @Sendable (EnvironmentSpec) throws -> any Platform,
                 prober: (any StatusProber)?, caller: any ClaimCaller, logger: Logger,
                 environment: [String: String] = [:], clock: @escaping @Sendable () -> Date = { Date() },
@@ -60,6 +65,8 @@ public struct PoolParts: Sendable {
         self.newIds = newIds
         self.lease = lease
         self.poolKey = environment["POOL_API_KEY"] ?? ""
+        self.projectCreateTokens = max(1, (environment["RAILWAY_API_TOKENS"] ?? "").split(separator: ",")
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count)
     }
 
     /// Parts over one platform whatever the spec.
@@ -95,7 +102,7 @@ public func buildPoolRuntime(spec: EnvironmentSpec, parts: PoolParts, lock: Tick
     return PoolRuntime(
         spec: spec,
         reconciler: Reconciler(spec: spec, observer: observer, executor: executor, lock: lock, logger: parts.logger,
-                               clock: parts.clock, newIds: parts.newIds),
+                               clock: parts.clock, newIds: parts.newIds, projectCreateTokens: parts.projectCreateTokens),
         claims: ClaimService(spec: spec, store: parts.store, caller: parts.caller, credentials: credentials,
                              logger: parts.logger, clock: parts.clock, requestTick: requestTick),
         operators: PoolOperator(store: parts.store, platform: platform, lock: lock, logger: parts.logger,
@@ -136,8 +143,9 @@ public func instanceCredentials(spec: EnvironmentSpec, poolKey: String) throws(C
 public func buildReconcileLoop(spec: EnvironmentSpec, parts: PoolParts, loadSpec: ReconcileLoop.LoadSpec? = nil,
                                onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in }) throws -> ReconcileLoop {
     let lease = parts.lease
+    let watch = parts.resolveImage.map { ImageWatch(logger: parts.logger, clock: parts.clock, resolve: $0) }
     return try ReconcileLoop(spec: spec, logger: parts.logger, clock: parts.clock, loadSpec: loadSpec, onTick: onTick,
-                             leading: { lease?.isLeader ?? true }) { spec, lock, requestTick in
+                             leading: { lease?.isLeader ?? true }, imageWatch: watch) { spec, lock, requestTick in
         try buildPoolRuntime(spec: spec, parts: parts, lock: lock, requestTick: requestTick)
     }
 }

@@ -50,14 +50,17 @@ public actor ReconcileLoop: Service {
     /// A follower observes on the timer only, not on every claim's trigger: each
     /// observation is a platform call, and the leader is the one that acts on claims.
     private var timerFired = false
+    /// Resolves `source.image` to its digest before ticks; nil for a repo source.
+    private let imageWatch: ImageWatch?
 
     /// Called after every tick with its result and how long it took (metrics).
     let onTick: @Sendable (TickResult, Duration) -> Void
 
     public init(spec: EnvironmentSpec, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 loadSpec: LoadSpec? = nil, onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in },
-                leading: @escaping @Sendable () -> Bool = { true },
+                leading: @escaping @Sendable () -> Bool = { true }, imageWatch: ImageWatch? = nil,
                 makeRuntime: @escaping MakeRuntime) throws {
+        self.imageWatch = imageWatch
         self.leading = leading
         self.onTick = onTick
         // Newest-one buffering is the coalescing: a trigger while one is pending adds nothing.
@@ -101,7 +104,10 @@ public actor ReconcileLoop: Service {
             return false
         }
         do {
-            let spec = try loadSpec()
+            var spec = try loadSpec()
+            // The digest is the controller's, not the file's: the same tag keeps it until
+            // the next check.
+            if spec.image == runtime.spec.image { spec.imageDigest = runtime.spec.imageDigest }
             let input = pendingInput
             runtime = try makeRuntime(spec, lock, { _ = input.yield() })
             logger.info("reloaded the spec", metadata: ["environment": "\(spec.name)", "revision": "\(spec.revision.short)",
@@ -155,13 +161,41 @@ public actor ReconcileLoop: Service {
         timerFired = false
         let served = waiters
         waiters = []
+        await refreshImage()
         let started = ContinuousClock.now
-        let result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
+        var result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
+        result.image = await image
         onTick(result, ContinuousClock.now - started)
         lastTick = LastTick(result: result, finishedAt: clock())
         ticksRun += 1
         if result.observed.complete { observedOnce = true }
         for waiter in served { waiter.resume(returning: result) }
+    }
+
+    /// The image watch's view (tag, digest, last check, last error); nil for a repo source.
+    public var image: ImageWatch.State? {
+        get async { runtime.spec.image == nil ? nil : await imageWatch?.state }
+    }
+
+    /// Asks the registry (at most once per `imageCheckInterval`) and, when the tag points
+    /// at a new digest, swaps in what the spec with it makes, as a reload does: a new
+    /// revision, so idle instances roll surge-first and claimed ones stay.
+    public func refreshImage() async {
+        guard let imageWatch, runtime.spec.image != nil else { return }
+        let before = runtime.spec
+        let digest = await imageWatch.digest(for: before)
+        // A reload while the registry answered: the next tick looks again.
+        guard let digest, digest != before.imageDigest, runtime.spec == before else { return }
+        var spec = before
+        spec.imageDigest = digest
+        do {
+            let input = pendingInput
+            runtime = try makeRuntime(spec, lock, { _ = input.yield() })
+            logger.info("image digest in force", metadata: ["image": "\(spec.image?.tagged ?? "")", "digest": "\(digest)",
+                                                            "revision": "\(spec.revision.short)"])
+        } catch {
+            logger.error("could not run the new image digest \(digest); the last one keeps running:\n\(error)")
+        }
     }
 
     private func stop() {

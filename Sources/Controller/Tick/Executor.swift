@@ -62,8 +62,11 @@ public struct Executor: Sendable {
         /// Ours: owned services in the listing, and services our records name (one may be
         /// missing from a lagging listing and still be ours to delete).
         var ownedServices: Set<String>
+        /// The pool's own projects, by id.
+        var projects: [String: PlatformProject]
 
         init(_ c: Classification) {
+            projects = c.projects
             byService = Dictionary(c.owned.compactMap { i in i.service.map { ($0.serviceId, i) } }, uniquingKeysWith: { a, _ in a })
             unlisted = Dictionary(c.owned.filter { $0.service == nil }.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
             ownedServices = Set(c.owned.compactMap { $0.service?.serviceId } + c.owned.compactMap { $0.record?.serviceId })
@@ -108,16 +111,23 @@ public struct Executor: Sendable {
         do {
             try stillLeading()
             switch action {
-            case .create(let a): try await create(a, known.instance(a.instanceId, service: a.serviceId))
+            case .create(let a): try await create(a, known.instance(a.instanceId, service: a.serviceId), known)
             case .delete(let a): try await delete(a, known)
             case .rename(let a):
                 try owned(a.serviceId, known)
-                try await platform.renameService(serviceId: a.serviceId, to: a.name)
+                if a.fromName != a.name { try await platform.renameService(serviceId: a.serviceId, to: a.name) }
+                if let p = a.projectId {
+                    try ownedProject(p, known)
+                    try await platform.renameProject(projectId: p, to: a.name)
+                }
             case .mark(let a): try await mark(a, known.instance(a.instanceId, service: a.serviceId))
             }
             outcome = .ok
         } catch let refusal as Refusal {
             outcome = .refused(refusal.reason)
+        } catch let paced as PlatformPaced {
+            // Railway's pace, not a failure: the create resumes on a later tick.
+            outcome = .refused("\(paced); the create goes on a later tick")
         } catch {
             outcome = .failed("\(error)")
         }
@@ -135,14 +145,35 @@ public struct Executor: Sendable {
         }
     }
 
+    /// Projects are deleted and renamed only when they are the pool's own.
+    func ownedProject(_ projectId: String, _ known: Known) throws {
+        if known.projects[projectId] == nil {
+            throw Refusal(reason: "project \(projectId) is not one of this pool's projects")
+        }
+    }
+
+    /// The project a create's service goes in: the empty one the plan names (kept from an
+    /// earlier instance, or made by this create before a crash), else a new one.
+    func project(for a: PlanAction.Create, _ bp: InstanceBlueprint, _ known: Known) async throws -> ProjectPlacement {
+        if let id = a.projectId {
+            guard let p = known.projects[id], p.serviceCount == 0 else {
+                throw Refusal(reason: "project \(id) is not an empty project of this pool")
+            }
+            return ProjectPlacement(projectId: p.projectId, environmentId: p.environmentId)
+        }
+        try stillLeading()
+        return try await platform.createProject(bp)
+    }
+
     /// The create sequence, resumable at every step. Each completed step is recorded before
     /// the next starts; a step whose effect the observation already shows is not repeated.
-    func create(_ a: PlanAction.Create, _ observed: ClassifiedInstance?) async throws {
+    func create(_ a: PlanAction.Create, _ observed: ClassifiedInstance?, _ known: Known) async throws {
         guard a.revision == revision else {
             throw Refusal(reason: "built from revision \(a.revision.prefix(8)), the spec is now at \(revision.prefix(8))")
         }
-        let bp = blueprint(a.instanceId, a.name)
+        var bp = blueprint(a.instanceId, a.name)
         let service = observed?.service
+        if let p = service?.project { bp.project = ProjectPlacement(projectId: p.projectId, environmentId: p.environmentId) }
         try await store.recordIntent(instanceId: a.instanceId, serviceName: a.name, revision: revision,
                                      tokenVersion: tokenVersion, at: clock())
         // The record as this tick observed it: a new instance has none yet.
@@ -156,7 +187,10 @@ public struct Executor: Sendable {
         }
         if step < .serviceCreated {
             try stillLeading()
-            if serviceId == nil { serviceId = try await platform.createService(bp) }
+            if serviceId == nil {
+                if bp.projectName != nil { bp.project = try await project(for: a, bp, known) }
+                serviceId = try await platform.createService(bp)
+            }
             try await store.recordStep(instanceId: a.instanceId, step: .serviceCreated, serviceId: serviceId)
             step = .serviceCreated
         }
@@ -194,7 +228,16 @@ public struct Executor: Sendable {
     }
 
     func delete(_ a: PlanAction.Delete, _ known: Known) async throws {
+        if a.cause == .emptyProject {
+            guard let p = a.projectId else { throw Refusal(reason: "an empty-project delete without a project") }
+            try ownedProject(p, known)
+            guard known.projects[p]?.serviceCount == 0 else { throw Refusal(reason: "project \(p) is not empty") }
+            try stillLeading()
+            try await platform.deleteProject(projectId: p)
+            return
+        }
         try owned(a.serviceId, known)
+        if let p = a.projectId { try ownedProject(p, known) }
         // Retire it first, in the store: a claim that started after the observation can no
         // longer take it, and one that already did makes this delete stand down.
         if a.cause != .duplicate {
@@ -203,7 +246,15 @@ public struct Executor: Sendable {
             }
         }
         try stillLeading()
-        if let s = a.serviceId { try await platform.deleteService(serviceId: s) }
+        if let p = a.projectId {
+            try await platform.deleteProject(projectId: p)
+        } else if let s = a.serviceId {
+            // An unclaimed instance's project of its own is kept, empty, for the next create.
+            let project = known.byService[s]?.service?.project
+            try await platform.deleteService(serviceId: s, in: project.map {
+                ProjectPlacement(projectId: $0.projectId, environmentId: $0.environmentId)
+            })
+        }
         // A duplicate's record belongs to the other service: keep it.
         guard a.cause != .duplicate else { return }
         try await store.forget(instanceId: a.instanceId, at: clock())

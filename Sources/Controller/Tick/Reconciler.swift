@@ -15,6 +15,8 @@ public struct TickResult: Sendable {
     public var results: [ActionResult]
     /// Which credential the owned instances hold.
     public var credentials: CredentialCounts
+    /// The image watch's view when instances run an image (set by the loop).
+    public var image: ImageWatch.State? = nil
     public var failed: Int { results.filter { !$0.ok }.count }
 }
 
@@ -30,6 +32,9 @@ public actor Reconciler {
     let logger: Logger
     let clock: @Sendable () -> Date
     let newIds: @Sendable (Int) -> [String]
+    /// Tokens `projectCreate` rotates over: the planner's pace allows one project per
+    /// interval for each.
+    let projectCreateTokens: Int
     var sawEmptyListing = false
 
     public init(spec: EnvironmentSpec, observer: Observer, executor: Executor, lock: TickLock = TickLock(), logger: Logger,
@@ -37,7 +42,8 @@ public actor Reconciler {
                 newIds: @escaping @Sendable (Int) -> [String] = { n in
                     var g = SystemRandomNumberGenerator()
                     return InstanceNaming.ids(n, using: &g)
-                }) {
+                }, projectCreateTokens: Int = 1) {
+        self.projectCreateTokens = projectCreateTokens
         self.spec = spec
         self.observer = observer
         self.executor = executor
@@ -120,7 +126,7 @@ public actor Reconciler {
         let extra = observed.requests.filter { $0.kind == .replenish && replenishInEffect($0, now: now) }
             .reduce(0) { $0 + min($1.count ?? 0, 1_000) }
         let desired = DesiredState(spec: spec, newInstanceIds: newIds(spec.settings.createsPerTick + extra),
-                                   drain: drain, extraIdle: extra)
+                                   drain: drain, extraIdle: extra, projectCreateTokens: projectCreateTokens)
         let result = Planner.planAndClassify(desired: desired, observed: observed, now: now)
         return TickResult(observed: observed, plan: result.plan, classification: result.classification, results: [],
                           credentials: CredentialCounts(result.classification.owned, credentials: observer.credentials))

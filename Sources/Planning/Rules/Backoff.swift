@@ -36,7 +36,13 @@ extension Rules {
         // creating up to maxTotal instances that all answer 401.
         let supply = s.currentIdle.count + s.currentProvisioning.count + s.misconfigured
         let deficit = max(0, s.minIdle - supply)
-        let room = max(0, settings.maxTotal - s.live.count)
+        var room = max(0, settings.maxTotal - s.live.count)
+        // A shared project holds at most maxServicesPerProject services, the pool's or not.
+        var atCap = false
+        if let railway = desired.railway, railway.placement == .sharedProject {
+            let left = max(0, railway.maxServicesPerProject - sharedServices)
+            if left < room { room = left; atCap = true }
+        }
         let existingIds = Set(owned.map(\.instanceId))
         let freshIds = desired.newInstanceIds.filter { !existingIds.contains($0) }
         let probing = failures >= settings.failureBackoff && !backedOff
@@ -47,6 +53,8 @@ extension Rules {
             notes.append("not progressing: \(failures) consecutive failed builds of revision \(to) (failureBackoff \(settings.failureBackoff)); creates are paused, a probe build goes after \(DurationText.format(cooldown(failures: failures))) (or fix the build and change the spec)")
         } else if probing && deficit > 0 {
             notes.append("not progressing: \(failures) consecutive failed builds of revision \(to); cooldown over, one probe build at a time")
+        } else if deficit > room, atCap, let railway = desired.railway {
+            notes.append("at the project's service cap: \(sharedServices) services in the shared project (maxServicesPerProject \(railway.maxServicesPerProject)); \(deficit - count) short of \(s.target)")
         } else if deficit > room {
             notes.append("maxTotal \(settings.maxTotal) reached with \(s.live.count) instances: \(deficit - count) short of \(s.target)")
         }

@@ -9,9 +9,13 @@ extension Rules {
             let taken: (String) -> Bool = { ($0 == service.name ? (names[$0] ?? 0) - 1 : names[$0] ?? 0) > 0 }
             let target = InstanceNaming.claimedName(prefix: desired.prefix, agentName: agent,
                                                     instanceId: i.instanceId, current: service.name, taken: taken)
-            if target != service.name {
-                names[service.name, default: 1] -= 1
-                names[target, default: 0] += 1
+            // A project of its own carries the same name: a failed project rename is
+            // retried on the next tick, so a claimed project never looks reusable.
+            if target != service.name || service.project.map({ $0.name != target }) == true {
+                if target != service.name {
+                    names[service.name, default: 1] -= 1
+                    names[target, default: 0] += 1
+                }
                 out.append(.rename(i, service: service, to: target, reason: "claimed by \"\(agent)\""))
             }
         }

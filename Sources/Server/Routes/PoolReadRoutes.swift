@@ -50,6 +50,10 @@ struct PoolReadRoutes {
             leader: await leader(),
             counts: PoolCounts(last.result.plan.counts),
             credentials: last.result.credentials,
+            image: last.result.image.map {
+                PoolStatus.Image(image: $0.image, digest: $0.digest, checkedAt: $0.checkedAt, error: $0.error,
+                                 consecutiveFailures: $0.failures)
+            },
             tick: .init(finishedAt: last.finishedAt, complete: observed.complete, incompleteReason: observed.incompleteReason),
             instances: owned.map { i in
                 var invite: String?

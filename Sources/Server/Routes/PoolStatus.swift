@@ -26,6 +26,16 @@ struct PoolStatus: ResponseEncodable {
     var counts: PoolCounts
     /// Which credential instances hold (instance secret versions, the pool key).
     var credentials: CredentialCounts
+    /// The image instances run, when they run one: tag, digest in force, last check and
+    /// its error (a failing registry leaves the last digest in force).
+    struct Image: Encodable {
+        var image: String
+        @EncodedAsNull var digest: String?
+        @EncodedAsNull var checkedAt: Date?
+        @EncodedAsNull var error: String?
+        var consecutiveFailures: Int
+    }
+    @EncodedAsNull var image: Image?
     var tick: Tick
     var instances: [InstanceStatus]
 }

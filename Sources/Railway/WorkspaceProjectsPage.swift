@@ -1,0 +1,61 @@
+import Foundation
+import Model
+
+/// Variables and answer of `WorkspaceProjectServices.graphql`, and its mapping to the
+/// pool's projects and their services.
+struct WorkspaceProjectServicesVariables: Encodable, Sendable {
+    var workspaceId: String
+    var first: Int
+    var after: String?
+}
+
+struct WorkspaceProjectServicesAnswer: Decodable, Sendable {
+    struct Connection<Node: Decodable & Sendable>: Decodable, Sendable {
+        struct Edge: Decodable, Sendable { var node: Node }
+        var edges: [Edge]
+    }
+    struct PageInfo: Decodable, Sendable {
+        var hasNextPage: Bool
+        var endCursor: String?
+    }
+    struct Projects: Decodable, Sendable {
+        var edges: [Connection<Project>.Edge]
+        var pageInfo: PageInfo
+    }
+    struct Project: Decodable, Sendable {
+        var id: String
+        var name: String
+        var createdAt: String
+        var environments: Connection<Environment>
+    }
+    struct Environment: Decodable, Sendable {
+        var id: String
+        var name: String
+        var serviceInstances: Connection<EnvironmentServicesAnswer.Node>
+    }
+
+    var projects: Projects
+}
+
+extension WorkspaceProjectServicesAnswer.Project {
+    /// The project and its services; nil for a project with no environment (being made).
+    func listed() throws -> (PlatformProject, [PlatformService])? {
+        let environments = environments.edges.map(\.node)
+        guard let environment = environments.first(where: { $0.name.lowercased() == "production" }) ?? environments.first
+        else { return nil }
+        guard let created = RailwayTimestamp.parse(createdAt) else {
+            throw RailwayError.unexpectedResponse(
+                operation: RailwayOperation.workspaceProjectServices.rawValue,
+                detail: "project \(id) has createdAt \"\(createdAt)\", not an ISO 8601 date")
+        }
+        let nodes = environments.flatMap { $0.serviceInstances.edges.map(\.node) }
+        let project = PlatformProject(projectId: id, name: name, createdAt: created, environmentId: environment.id,
+                                      serviceCount: nodes.count)
+        let services = try nodes.map { node in
+            var service = try node.platformService()
+            service.project = project
+            return service
+        }
+        return (project, services)
+    }
+}

@@ -1,0 +1,232 @@
+@testable import Controller
+import Foundation
+import Model
+import Planning
+import Ports
+import Railway
+import RailwayFake
+import Spec
+import Store
+import TestSupport
+import Testing
+
+/// Images and placements end to end: the real reconciler, executor and Railway client
+/// against the fake, which counts projects, calls and deploys.
+@Suite(.timeLimit(.minutes(3))) struct PlacementReconcileTests {
+    static let variables: Set<String> = ["INSTANCE_ID", "INSTANCE_TOKEN", "OPENCLAW_GIT_REF", "PORT", "XMTP_ENV"]
+
+    /// Every deploy of every pool service started with the instance's variables, and each
+    /// service was deployed once.
+    static func expectOneDeployEachWithVariables(_ services: [FakeService], sourceLocation: SourceLocation = #_sourceLocation) {
+        for s in services {
+            #expect(s.deployments.count == 1, "\(s.name) deployed \(s.deployments.count) times", sourceLocation: sourceLocation)
+            for d in s.deployments {
+                #expect(Self.variables.isSubset(of: Set(d.variableNames)), "\(s.name) deployed without \(Self.variables.subtracting(d.variableNames))",
+                        sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test func anImagePoolInASharedProjectTakesThreeCallsPerInstance() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.imageSpec(minIdle: 2)) { w in
+            #expect(await w.converge(w.reconciler(), idle: 2) != nil)
+            let services = await w.poolServices()
+            #expect(services.count == 2)
+            #expect(services.allSatisfy { $0.image == "ghcr.io/acme/runtime@\(ReconcileWorld.digestA)" && $0.sleepApplication == false })
+            Self.expectOneDeployEachWithVariables(services)
+            for op in ["ServiceCreate", "ServiceDomainCreate", "EnvironmentPatchCommit"] {
+                #expect(await w.fake.calls(of: op) == 2, "\(op)")
+            }
+            for op in ["ServiceInstanceConfigure", "ServiceConnect", "ServiceDisconnect", "ProjectCreate"] {
+                #expect(await w.fake.calls(of: op) == 0, "\(op)")
+            }
+            let records = try await w.store.instances()
+            #expect(records.allSatisfy { $0.createStep == .pinned })
+        }
+    }
+
+    @Test func projectPerInstanceFillsAtRailwaysPaceWithoutARefusal() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.imageSpec(minIdle: 3, placement: .projectPerInstance)) { w in
+            let ticks = await w.converge(w.reconciler(), idle: 3, step: .seconds(30), limit: 12)
+            #expect(ticks != nil)
+            let projects = await w.fake.projects
+            #expect(projects.count == 3)
+            #expect(await w.fake.projectCreatesPaced == 0, "the planner kept Railway's pace: no call was refused")
+            let services = await w.allPoolServices()
+            #expect(services.count == 3)
+            #expect(Set(services.map(\.projectId)) == Set(projects.map(\.id)), "one service in each project")
+            #expect(projects.allSatisfy { p in services.contains { $0.projectId == p.id && $0.name == p.name } })
+            Self.expectOneDeployEachWithVariables(services)
+            // Observing 3 projects is one call per tick, never one per instance.
+            let before = await w.fake.calls(of: "WorkspaceProjectServices")
+            _ = await w.reconciler().tick()
+            #expect(await w.fake.calls(of: "WorkspaceProjectServices") == before + 1)
+            #expect(await w.fake.calls(of: "EnvironmentServices") == 0)
+        }
+    }
+
+    /// A process killed right after any call of either create sequence: a fresh one
+    /// converges to one project, one service and one deploy, and leaks nothing.
+    @Test(arguments: [Placement.sharedProject, .projectPerInstance].flatMap { p in (0...(p == .sharedProject ? 5 : 6)).map { (p, $0) } })
+    func aCrashAtAnyStepConvergesWithoutALeak(placement: Placement, afterCall: Int) async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.imageSpec(minIdle: 1, maxTotal: 3, pacing: 1, placement: placement)) { w in
+            let crashing = CrashingPlatform(RailwayPlatform(client: w.client()), afterCall: afterCall)
+            let dying = await w.reconciler(platform: crashing).tick()
+            #expect(dying.failed == 1)
+            let ticks = await w.converge(w.reconciler(seed: 99), idle: 1, step: .seconds(60))
+            #expect(ticks != nil, "no convergence after a crash at call \(afterCall) (\(placement))")
+            let services = await w.allPoolServices()
+            #expect(services.count == 1, "services: \(services.map(\.name))")
+            #expect(await w.fake.deploysStarted == 1)
+            Self.expectOneDeployEachWithVariables(services)
+            let records = try await w.store.instances()
+            #expect(records.count == 1 && records.first?.serviceId == services.first?.id && records.first?.createStep == .pinned)
+            if placement == .projectPerInstance {
+                let projects = await w.fake.projects.map(\.name)
+                #expect(projects.count == 1, "projects: \(projects)")
+                #expect(await w.fake.projectsCreated == 1)
+            }
+        }
+    }
+
+    /// A prober under which the given services hold a conversation (claimed), the rest idle.
+    final class ClaimedAt: StatusProber, @unchecked Sendable {
+        private let lock = NSLock()
+        private var bound: Set<String> = []
+        func bind(_ serviceId: String) { lock.withLock { _ = bound.insert(serviceId) } }
+        func probeAll(_ targets: [ProbeTarget], timeout: Duration) async -> [String: ProbeResult] {
+            let bound = lock.withLock { self.bound }
+            return Dictionary(uniqueKeysWithValues: targets.map { t in
+                (t.id, .status(AgentStatus(usable: true, conversationId: bound.contains(t.id) ? "conv-1" : nil, streaming: true)))
+            })
+        }
+    }
+
+    /// Claims the oldest idle instance in the store; returns its id and service id.
+    static func claimOne(_ w: ReconcileWorld) async throws -> (String, String) {
+        guard case .took(let taken) = try await w.store.beginClaim(agentName: "Ann", idempotencyKey: nil, at: w.clock.now) else {
+            throw TimedOut(description: "nothing to claim")
+        }
+        try await w.store.completeClaim(instanceId: taken.instanceId, conversationId: "conv-1", inviteUrl: nil, joined: false,
+                                        at: w.clock.now)
+        let record = try #require(try await w.store.instances().first { $0.instanceId == taken.instanceId })
+        return (taken.instanceId, try #require(record.serviceId))
+    }
+
+    /// A moved tag rolls idle instances surge-first: with room under maxTotal idle never
+    /// goes below minIdle; the claimed one is untouched. Without room (maxTotal 3 with one
+    /// claimed) they go one at a time, and in projects of their own each replacement
+    /// reuses the project of the one it replaced: no projectCreate at all.
+    @Test(arguments: [(Placement.sharedProject, 4), (.projectPerInstance, 4), (.sharedProject, 3), (.projectPerInstance, 3)])
+    func aMovedTagRollsIdleInstancesAndLeavesTheClaimedOne(placement: Placement, maxTotal: Int) async throws {
+        let surge = maxTotal > 3
+        let spec = try ReconcileWorld.imageSpec(minIdle: 2, maxTotal: maxTotal, pacing: 2, placement: placement, digest: nil)
+        try await ReconcileWorld.with(spec) { w in
+            let registry = Registry(digest: ReconcileWorld.digestA)
+            let prober = ClaimedAt()
+            var parts = w.parts(platform: RailwayPlatform(client: w.client()), prober: prober)
+            parts.resolveImage = { _, _ in try registry.answer() }
+            let loop = try buildReconcileLoop(spec: spec, parts: parts)
+            await loop.refreshImage()
+            #expect(await loop.runtime.spec.imageDigest == ReconcileWorld.digestA)
+            for _ in 0..<12 {
+                let t = await loop.runtime.reconciler.tick()
+                if t.plan.counts[.idle] == 2 && !t.plan.hasChanges { break }
+                await w.advance(.seconds(40))
+            }
+            let (claimedId, claimedService) = try await Self.claimOne(w)
+            prober.bind(claimedService)
+            for _ in 0..<12 {
+                await w.advance(.seconds(40))
+                let t = await loop.runtime.reconciler.tick()
+                if t.plan.counts[.idle] == 2 && t.plan.counts[.claimed] == 1 && !t.plan.hasChanges { break }
+            }
+            let createsBefore = await w.fake.projectsCreated
+            // The tag moves; the next check (a minute on) sees it.
+            registry.set(ReconcileWorld.digestB)
+            await w.advance(.seconds(61))
+            await loop.refreshImage()
+            let rolled = await loop.runtime.spec
+            #expect(rolled.imageDigest == ReconcileWorld.digestB && rolled.revision != spec.revision)
+            var done = false
+            var reached = false
+            for _ in 0..<20 {
+                let t = await loop.runtime.reconciler.tick()
+                let idle = t.plan.counts[.idle]
+                if reached && surge { #expect(idle >= 2, "idle fell to \(idle)") }
+                reached = reached || idle >= 2
+                #expect(!t.results.contains { $0.action.kind == .delete && $0.action.instanceId == claimedId })
+                let current = t.classification.owned.filter { $0.state == .idle && !$0.outdated }.count
+                if current == 2, t.plan.counts.outdated == 0, !t.plan.hasChanges { done = true; break }
+                await w.advance(.seconds(40))
+            }
+            #expect(done, "the roll did not finish")
+            let claimed = try #require(await w.fake.service(id: claimedService), "the claimed instance is gone")
+            #expect(claimed.image == "ghcr.io/acme/runtime@\(ReconcileWorld.digestA)" && claimed.deployments.count == 1)
+            let idleImages = await w.allPoolServices().filter { $0.id != claimedService }.map(\.image)
+            #expect(idleImages.count == 2 && idleImages.allSatisfy { $0 == "ghcr.io/acme/runtime@\(ReconcileWorld.digestB)" })
+            if placement == .projectPerInstance {
+                let made = await w.fake.projectsCreated - createsBefore
+                if surge {
+                    // The first new instance comes before any old one goes; the second reuses
+                    // the project of the first one replaced.
+                    #expect(made == 1, "surge-first with one spare: \(made) projectCreate")
+                } else {
+                    #expect(made == 0, "two idle instances rolled with \(made) projectCreate: each reuses the project of the one it replaces")
+                }
+            }
+            // The registry fails: the last digest stays, nothing rolls or goes.
+            registry.fail()
+            await w.advance(.seconds(61))
+            await loop.refreshImage()
+            #expect(await loop.runtime.spec.imageDigest == ReconcileWorld.digestB)
+            #expect(await loop.image?.error != nil)
+            #expect(await !loop.runtime.reconciler.tick().plan.hasChanges)
+            _ = parts
+        }
+    }
+
+    final class Registry: @unchecked Sendable {
+        private let lock = NSLock()
+        private var digest: String?
+        init(digest: String) { self.digest = digest }
+        func set(_ d: String) { lock.withLock { digest = d } }
+        func fail() { lock.withLock { digest = nil } }
+        func answer() throws -> String {
+            guard let d = lock.withLock({ digest }) else { throw TimedOut(description: "registry down") }
+            return d
+        }
+    }
+}
+
+@Suite struct ImageWatchTests {
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func next() -> Int { lock.withLock { n += 1; return n } }
+        var count: Int { lock.withLock { n } }
+    }
+
+    @Test func asksTheRegistryAtMostOncePerIntervalAndKeepsTheLastDigest() async throws {
+        let clock = TestClock(ReconcileWorld.epoch)
+        let calls = Counter()
+        let failing = Counter()
+        let watch = ImageWatch(logger: quiet, clock: { clock.now }) { _, _ in
+            _ = calls.next()
+            if failing.count > 0 { throw TimedOut(description: "registry down") }
+            return ReconcileWorld.digestA
+        }
+        let spec = try ReconcileWorld.imageSpec(digest: nil)
+        #expect(await watch.digest(for: spec) == ReconcileWorld.digestA)
+        #expect(await watch.digest(for: spec) == ReconcileWorld.digestA)
+        clock.advance(.seconds(59))
+        #expect(await watch.digest(for: spec) == ReconcileWorld.digestA)
+        #expect(calls.count == 1, "imageCheckInterval is a minute")
+        _ = failing.next()
+        clock.advance(.seconds(2))
+        #expect(await watch.digest(for: spec) == ReconcileWorld.digestA, "the last known digest stays")
+        #expect(calls.count == 2)
+        let state = try #require(await watch.state)
+        #expect(state.failures == 1 && state.error?.contains("registry down") == true && state.digest == ReconcileWorld.digestA)
+    }
+}
