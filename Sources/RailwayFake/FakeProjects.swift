@@ -58,8 +58,10 @@ extension FakeWorld {
         } ?? 0
         let end = min(all.count, start + min(first ?? 100, Self.maxPageSize))
         let page = start < end ? Array(all[start..<end]) : []
+        let onPage = Set(page.map(\.id))
+        let byProject = Dictionary(grouping: services.filter { onPage.contains($0.projectId) }, by: \.projectId)
         let edges: [JSONValue] = page.map { project in
-            let inside = services.filter { $0.projectId == project.id && $0.environmentId == project.environmentId }
+            let inside = (byProject[project.id] ?? []).filter { $0.environmentId == project.environmentId }
             let instances: [JSONValue] = inside.map { ["node": serviceNode($0)] }
             return ["node": [
                 "id": .string(project.id), "name": .string(project.name),

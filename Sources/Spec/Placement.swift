@@ -22,6 +22,9 @@ public struct RailwaySpec: Equatable, Sendable {
     public var projectCreateInterval: TimeInterval = 30
     /// Services one project may hold (Railway's reported cap); bounds `sharedProject`.
     public var maxServicesPerProject = 100
+    /// Whether creates reuse empty projects of the pool's. Not a pool.yaml key: always on,
+    /// switched off only by `poolctl bench placement` to measure what reuse saves.
+    public var reuseEmptyProjects = true
 
     public init() {}
 }

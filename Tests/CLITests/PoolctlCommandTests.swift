@@ -23,6 +23,33 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
+    @Test func validateSummarisesImagesAndPlacementsAndWarnsOfTheServiceCap() throws {
+        let spec = try Poolctl.temp("images.yaml", """
+            maxTotal: 120
+            environments:
+              shared:
+                railway: {projectId: p1, environmentId: e1}
+                source: {image: "ghcr.io/acme/runtime:dev"}
+              apart:
+                railway: {placement: projectPerInstance, workspaceId: w1}
+                source:
+                  image: ghcr.io/acme/runtime:production
+                  registryCredentials: {username: "${REGISTRY_USERNAME}", password: "${REGISTRY_PASSWORD}"}
+            """)
+        let shared = try Poolctl.run(["validate", "--spec", spec, "--env", "shared"])
+        #expect(shared.status == 0, "\(shared.stderr)")
+        #expect(shared.stdout.contains("railway: placement sharedProject, project p1, environment e1, maxServicesPerProject 100"))
+        #expect(shared.stdout.contains("source: image ghcr.io/acme/runtime:dev, checked every 1m"))
+        #expect(shared.stderr.contains("warning: environment shared: maxTotal 120 plus the project's other services"))
+        let env = ["REGISTRY_USERNAME": "bot", "REGISTRY_PASSWORD": "pat-s3cr3t"]
+        let apart = try Poolctl.run(["validate", "--spec", spec, "--env", "apart"], env: env)
+        #expect(apart.status == 0, "\(apart.stderr)")
+        #expect(apart.stdout.contains("railway: placement projectPerInstance, workspace w1, projectCreateInterval 30s"))
+        #expect(apart.stdout.contains("(private registry)"))
+        #expect(!apart.stderr.contains("warning"), "no service cap in projects of their own")
+        #expect(!apart.stdout.contains("s3cr3t") && !apart.stderr.contains("s3cr3t"))
+    }
+
     @Test func validateNeverPrintsSecretValues() throws {
         let env = ["RAILWAY_PROJECT_ID": "p", "RAILWAY_PRODUCTION_ENVIRONMENT_ID": "e",
                    "POOL_API_KEY": "pool-key-s3cr3t", "OPENROUTER_API_KEY": "sk-or-s3cr3t"]

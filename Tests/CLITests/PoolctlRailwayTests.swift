@@ -15,6 +15,38 @@ import Testing
         try await withFakeRailway(spec: spec, token: Self.token, key: "pool-key-cli-s3cr3t", body)
     }
 
+    /// An image pool in projects of their own, planned and applied by the real poolctl:
+    /// the tag resolved through a registry on loopback, creates paced to one new project.
+    @Test func planAndApplyAnImagePoolInProjectsOfTheirOwn() async throws {
+        let spec = RailwayFake.poolYAML(["minIdle": "2", "maxTotal": "4"], instanceScheme: nil,
+                                        railway: "{placement: projectPerInstance, workspaceId: \(RailwayFake.workspaceId)}",
+                                        source: "{image: \"ghcr.io/acme/runtime:dev\"}")
+        let registry = LoopbackRegistry()
+        try await registry.start()
+        let digest = "sha256:" + String(repeating: "d", count: 64)
+        await registry.set("acme/runtime", tag: "dev", digest: digest)
+        try await withFakeRailway(spec: spec, token: Self.token, key: "pool-key-cli-s3cr3t") { env, fake, specPath in
+            var env = env
+            env["POOL_REGISTRY_BASE_URL"] = await registry.baseURL
+            let base = ["--spec", specPath, "--env", "test"]
+            #expect(try await Poolctl.runDetached(["migrate", "--sqlite", env["POOL_SQLITE_PATH"]!], env: env).status == 0)
+            let plan = try await Poolctl.runDetached(["plan"] + base, env: env)
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stdout.components(separatedBy: "+ create").count - 1 == 1, "\(plan.stdout)")
+            #expect(plan.stdout.contains("paced: 1 create(s) wait for projectCreate"), "\(plan.stdout)")
+            let apply = try await Poolctl.runDetached(["apply"] + base + ["--yes"], env: env)
+            #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+            #expect(await fake.projects.count == 1)
+            #expect(await fake.allServices.first?.image == "ghcr.io/acme/runtime@\(digest)")
+            // The registry is down: nothing is created, rolled or deleted, and the plan says why.
+            await registry.stop()
+            let blind = try await Poolctl.runDetached(["plan"] + base, env: env)
+            #expect(blind.stdout.contains("the image's digest is not known yet"), "\(blind.stdout)\(blind.stderr)")
+            #expect(!blind.stdout.contains("+ create") && !blind.stdout.contains("- delete"))
+        }
+        await registry.stop()
+    }
+
     @Test func applyRefusesWhileAServerLeads() async throws {
         try await withFake { env, fake, specPath in
             let path = env["POOL_SQLITE_PATH"]!

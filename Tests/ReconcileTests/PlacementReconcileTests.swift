@@ -186,6 +186,67 @@ import Testing
         }
     }
 
+    /// A repo pool in the shared project moves to images in projects of their own: idle
+    /// instances are replaced surge-first into projects, the claimed one stays where it is,
+    /// and every tick lists both placements, one query each.
+    @Test func movingASharedRepoPoolToProjectsOfTheirOwn() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.spec(minIdle: 2, maxTotal: 5)) { w in
+            let prober = ClaimedAt()
+            let before = w.reconciler(prober: prober)
+            #expect(await w.converge(before, idle: 2) != nil)
+            let (claimedId, claimedService) = try await Self.claimOne(w)
+            prober.bind(claimedService)
+            var moved = try ReconcileWorld.spec(
+                minIdle: 2, maxTotal: 5,
+                railway: "{placement: projectPerInstance, workspaceId: \(RailwayFake.workspaceId), projectId: project-1, environmentId: environment-1}",
+                source: "{image: \"ghcr.io/acme/runtime:dev\"}")
+            moved.imageDigest = ReconcileWorld.digestA
+            let after = w.reconciler(spec: moved, prober: prober)
+            var done = false
+            var reached = false
+            for _ in 0..<16 {
+                let (lists, pages) = (await w.fake.calls(of: "EnvironmentServices"), await w.fake.calls(of: "WorkspaceProjectServices"))
+                let t = await after.tick()
+                #expect(await w.fake.calls(of: "EnvironmentServices") == lists + 1)
+                #expect(await w.fake.calls(of: "WorkspaceProjectServices") == pages + 1)
+                let idle = t.plan.counts[.idle]
+                if reached { #expect(idle >= 2, "idle fell to \(idle)") }
+                reached = reached || idle >= 2
+                #expect(!t.results.contains { $0.action.kind == .delete && $0.action.instanceId == claimedId })
+                let states = Dictionary(t.classification.owned.map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
+                #expect(states[claimedId]?.state == .claimed, "claimed is \(states[claimedId]?.state.rawValue ?? "gone")")
+                if t.plan.counts.outdated == 0, idle == 2, !t.plan.hasChanges { done = true; break }
+                await w.advance(.seconds(60))
+            }
+            #expect(done, "the move did not finish")
+            let shared = await w.poolServices()
+            #expect(shared.map(\.id) == [claimedService], "only the claimed instance is left in the shared project")
+            let projects = await w.fake.projects
+            let inProjects = await w.allPoolServices().filter { $0.projectId != "project-1" }
+            #expect(projects.count == 2 && inProjects.count == 2)
+            #expect(inProjects.allSatisfy { $0.image == "ghcr.io/acme/runtime@\(ReconcileWorld.digestA)" })
+        }
+    }
+
+    /// Railway's pace answered anyway (another client used the token): the create waits, it
+    /// is no failed build, nothing backs off, and the next tick goes on.
+    @Test func aPaceAnswerIsNotAFailedBuild() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.imageSpec(minIdle: 1, placement: .projectPerInstance)) { w in
+            let r = w.reconciler()
+            await w.fake.inject(.graphQLError(message: "Only one project can be created per user every 30s"), operation: "ProjectCreate")
+            let paced = await r.tick()
+            let create = try #require(paced.results.first { $0.action.kind == .create })
+            guard case .refused(let why) = create.outcome else {
+                Issue.record("expected a refusal, got \(create.outcome)")
+                return
+            }
+            #expect(why.contains("paced by the platform"))
+            #expect(try await w.store.observe(revision: w.spec.revision.hex).consecutiveBuildFailures == 0)
+            #expect(await w.converge(r, idle: 1, step: .seconds(30)) != nil)
+            #expect(await w.fake.projects.count == 1)
+        }
+    }
+
     final class Registry: @unchecked Sendable {
         private let lock = NSLock()
         private var digest: String?

@@ -38,7 +38,7 @@ extension Rules {
         let waiting = Set(owned.filter { $0.service == nil && !isDeleted($0) }
             .map { InstanceNaming.serviceName(prefix: desired.prefix, instanceId: $0.instanceId) })
         free.removeAll { waiting.contains($0.name) }
-        for id in resumes + fresh where out.reused[id] == nil && !free.isEmpty {
+        for id in resumes + fresh where railway.reuseEmptyProjects && out.reused[id] == nil && !free.isEmpty {
             out.reused[id] = free.removeFirst().projectId
         }
         // Railway's pace, read from the listing: projects made within the last interval.
