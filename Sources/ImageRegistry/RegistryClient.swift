@@ -93,6 +93,11 @@ public struct RegistryClient: DigestResolving {
         guard let url = components.string else {
             throw RegistryError.nonsense(image: image.tagged, detail: "the challenge's realm is not a URL")
         }
+        // A login goes only over TLS, unless this client was pointed at a registry of its
+        // own (`POOL_REGISTRY_BASE_URL`, e.g. on loopback in tests).
+        if credentials != nil, !url.hasPrefix("https://"), baseURL == nil {
+            throw RegistryError.nonsense(image: image.tagged, detail: "its token endpoint is not https; the registry login is not sent over plain http")
+        }
         var request = HTTPClientRequest(url: url)
         if let credentials {
             let basic = Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString()

@@ -39,13 +39,16 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
     /// When the instance asked to be removed (`POST /api/pool/self-destruct`): it goes,
     /// claimed or not.
     public var selfDestructAt: Date?
+    /// Its project of its own (placement projectPerInstance), recorded with its service.
+    public var projectId: String?
 
     public init(instanceId: String, serviceId: String? = nil, revision: String? = nil,
                 createdAt: Date? = nil, createStep: CreateStep? = nil, claim: Claim = .none,
                 agentName: String? = nil, conversationId: String? = nil,
                 retiredReason: String? = nil, marked: InstanceState? = nil,
                 lastHealthyAt: Date? = nil, domain: String? = nil, tokenVersion: Int? = nil,
-                holdsPoolKey: Bool = false, selfDestructAt: Date? = nil) {
+                holdsPoolKey: Bool = false, selfDestructAt: Date? = nil, projectId: String? = nil) {
+        self.projectId = projectId
         self.domain = domain
         self.tokenVersion = tokenVersion
         self.holdsPoolKey = holdsPoolKey
@@ -82,6 +85,7 @@ extension InstanceRecord {
                   domain: try c.decodeIfPresent(String.self, forKey: .domain),
                   tokenVersion: try c.decodeIfPresent(Int.self, forKey: .tokenVersion),
                   holdsPoolKey: try c.decodeIfPresent(Bool.self, forKey: .holdsPoolKey) ?? false,
-                  selfDestructAt: try c.decodeIfPresent(Date.self, forKey: .selfDestructAt))
+                  selfDestructAt: try c.decodeIfPresent(Date.self, forKey: .selfDestructAt),
+                  projectId: try c.decodeIfPresent(String.self, forKey: .projectId))
     }
 }

@@ -34,8 +34,13 @@ public final class ClassifiedInstance: Sendable {
     public var service: PlatformService? { observed.service }
     public var record: InstanceRecord? { observed.record }
     public var revision: String? { observed.record?.revision }
-    /// Ever handed out (or being handed out): its project is never reused.
-    public var wasClaimed: Bool { (record?.claim ?? .none) != .none || record?.agentName != nil }
+    /// Ever handed out, being handed out, adopted, or retired by a failed claim or its own
+    /// request: an agent may have written to it, so its project is never reused.
+    public var wasClaimed: Bool {
+        guard let r = record else { return false }
+        return r.claim != .none || r.agentName != nil || r.conversationId != nil || r.marked == .adopted
+            || r.marked == .claimed || r.marked == .crashed || r.retiredReason != nil || r.selfDestructAt != nil
+    }
 }
 
 /// What the classifier derived for one observation: the planner, the executor and the

@@ -164,7 +164,7 @@ public enum PlanAction: Sendable, Equatable {
         // belong to that agent and are never handed to another.
         .delete(Delete(instanceId: i.instanceId, serviceId: i.service?.serviceId ?? i.record?.serviceId,
                        name: i.service?.name, cause: cause, reason: reason,
-                       projectId: i.wasClaimed && cause != .duplicate ? i.service?.project?.projectId : nil))
+                       projectId: i.wasClaimed && cause != .duplicate ? i.service?.project?.projectId ?? i.record?.projectId : nil))
     }
 
     /// An empty project of the pool's own that no create needs.

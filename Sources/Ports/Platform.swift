@@ -42,6 +42,8 @@ public protocol Platform: Sendable {
 /// Where a service of a project of its own lives.
 public struct ProjectPlacement: Codable, Sendable, Equatable {
     public var projectId: String
+    /// Empty when only the project is known (a record whose service is not listed): a
+    /// delete then takes the service from every environment of its project.
     public var environmentId: String
 
     public init(projectId: String, environmentId: String) {

@@ -46,10 +46,10 @@ struct ProjectEnvironmentsList: Decodable, Sendable {
     struct Node: Decodable, Sendable { var id: String; var name: String }
     var edges: [Edge]
 
-    /// The environment a project-per-instance service goes in: `production` (the default
-    /// environment's name), else the first.
-    var chosen: Node? {
-        edges.first { $0.node.name.lowercased() == "production" }?.node ?? edges.first?.node
+    /// The environment a project-per-instance service goes in: the one named for the
+    /// pool's environment; nil when the project has none (it is not the pool's).
+    func named(_ name: String) -> Node? {
+        edges.first { $0.node.name == name }?.node
     }
 }
 
@@ -129,7 +129,8 @@ struct ServiceDisconnectAnswer: Decodable, Sendable {
 
 struct ServiceDeleteVariables: Encodable, Sendable {
     var id: String
-    var environmentId: String
+    /// Nil: the service goes from every environment (of its project of its own).
+    var environmentId: String?
 }
 
 struct ServiceDeleteAnswer: Decodable, Sendable {

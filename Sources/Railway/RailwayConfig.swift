@@ -17,6 +17,11 @@ public struct RailwayConfig: Sendable {
     /// and `environmentId` may then be empty (no shared project left to list).
     public var workspaceId: String?
     public var projectPrefix: String = ""
+    /// The name of the one environment each project of the pool's is created with: the
+    /// pool's environment (`production`, `staging`, ...). With the prefix it is what makes
+    /// a project the pool's: two environments of one pool.yaml in one workspace share the
+    /// prefix, never this name, so neither takes the other's projects.
+    public var projectEnvironmentName: String = "production"
     /// Projects per page of the workspace listing: each carries its services, so the
     /// page is deep; Railway's limit for such a query is not documented.
     public var projectPageSize: Int = 50
@@ -64,6 +69,16 @@ public struct RailwayConfig: Sendable {
                                    projectId: projectId, environmentId: environmentId)
         config.projectCreateTokens = (value("RAILWAY_API_TOKENS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { .accountToken($0) }
+        // The client's own budget follows the plan (Hobby 10/s and 1,000/h by default; Pro
+        // 50/s and 10,000/h): a pool of many projects of their own lists a page per 50.
+        func positive(_ name: String) throws -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let n = Int(text), n > 0 else { throw RailwayError.invalidSetting(name: name, value: text) }
+            return n
+        }
+        config.rateLimit = RailwayRateLimit(perSecond: try positive("RAILWAY_REQUESTS_PER_SECOND") ?? config.rateLimit.perSecond,
+                                            perHour: try positive("RAILWAY_REQUESTS_PER_HOUR") ?? config.rateLimit.perHour)
+        config.projectPageSize = try positive("RAILWAY_PROJECT_PAGE_SIZE") ?? config.projectPageSize
         return config
     }
 }

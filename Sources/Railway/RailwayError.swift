@@ -4,6 +4,8 @@ public enum RailwayError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Neither `RAILWAY_API_TOKEN` nor `RAILWAY_PROJECT_TOKEN` is set: no request is sent.
     case missingCredentials
     case invalidEndpoint(String)
+    /// A setting of the process environment that is not a positive whole number.
+    case invalidSetting(name: String, value: String)
     /// A `.graphql` resource is missing from the bundle: a packaging fault.
     case missingDocument(String)
     /// HTTP 200 whose body carries an `errors` array.
@@ -35,6 +37,8 @@ public enum RailwayError: Error, Sendable, Equatable, CustomStringConvertible {
             "no Railway token: set RAILWAY_API_TOKEN (account or workspace token) or RAILWAY_PROJECT_TOKEN (project token)"
         case .invalidEndpoint(let url):
             "Railway API URL \"\(url)\" is not a valid http(s) URL (check RAILWAY_API_URL)"
+        case .invalidSetting(let name, let value):
+            "\(name) is \"\(value)\"; expected a whole number above 0"
         case .missingDocument(let name):
             "GraphQL document \(name).graphql is missing from the Railway module's resources"
         case .graphQL(let operation, let messages):

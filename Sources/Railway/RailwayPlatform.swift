@@ -52,8 +52,8 @@ public struct RailwayPlatform: Platform {
         return services
     }
 
-    /// Pages `WorkspaceProjectServices`, keeping the projects named `<prefix>-...` (not
-    /// the shared project, listed on its own).
+    /// Pages `WorkspaceProjectServices`, keeping the projects named `<prefix>-...` with an
+    /// environment named for the pool's (not the shared project, listed on its own).
     func listWorkspace(_ workspaceId: String) async throws -> ([PlatformProject], [PlatformService]) {
         var projects: [PlatformProject] = [], services: [PlatformService] = []
         try await paging(.workspaceProjectServices) { cursor in
@@ -64,7 +64,7 @@ public struct RailwayPlatform: Platform {
                 expecting: WorkspaceProjectServicesAnswer.self)
             for edge in answer.projects.edges
             where edge.node.name.hasPrefix(config.projectPrefix + "-") && edge.node.id != config.projectId {
-                guard let (project, inside) = try edge.node.listed() else { continue }
+                guard let (project, inside) = try edge.node.listed(environment: config.projectEnvironmentName) else { continue }
                 projects.append(project)
                 services += inside
             }
@@ -98,20 +98,21 @@ public struct RailwayPlatform: Platform {
         do {
             created = try await client.send(
                 .projectCreate,
-                variables: ProjectCreateVariables(workspaceId: workspaceId, name: name, defaultEnvironmentName: "production"),
+                variables: ProjectCreateVariables(workspaceId: workspaceId, name: name,
+                                                  defaultEnvironmentName: config.projectEnvironmentName),
                 expecting: ProjectCreateAnswer.self, credentials: token
             ).projectCreate
         } catch RailwayError.graphQL(_, let messages) where messages.contains(where: Self.isPace) {
             throw PlatformPaced(message: messages.first(where: Self.isPace) ?? "")
         }
-        if let environment = created.environments?.chosen {
+        if let environment = created.environments?.named(config.projectEnvironmentName) {
             return ProjectPlacement(projectId: created.id, environmentId: environment.id)
         }
         let listed = try await client.send(.projectEnvironments, variables: ProjectEnvironmentsVariables(projectId: created.id),
                                            expecting: ProjectEnvironmentsAnswer.self)
-        guard let environment = listed.project?.environments.chosen else {
+        guard let environment = listed.project?.environments.named(config.projectEnvironmentName) else {
             throw RailwayError.unexpectedResponse(operation: RailwayOperation.projectEnvironments.rawValue,
-                                                  detail: "project \(created.id) has no environment")
+                                                  detail: "project \(created.id) has no environment \(config.projectEnvironmentName)")
         }
         return ProjectPlacement(projectId: created.id, environmentId: environment.id)
     }
@@ -206,9 +207,16 @@ public struct RailwayPlatform: Platform {
         try await ignoringNotFound {
             _ = try await client.send(
                 .serviceDelete,
-                variables: ServiceDeleteVariables(id: serviceId, environmentId: project?.environmentId ?? config.environmentId),
+                variables: ServiceDeleteVariables(id: serviceId, environmentId: Self.deleteEnvironment(project, config)),
                 expecting: ServiceDeleteAnswer.self)
         }
+    }
+
+    /// The shared environment for its services; a project's own environment for its
+    /// service, or none (every environment of that project) when only the project is known.
+    static func deleteEnvironment(_ project: ProjectPlacement?, _ config: RailwayConfig) -> String? {
+        guard let project else { return config.environmentId.isEmpty ? nil : config.environmentId }
+        return project.environmentId.isEmpty ? nil : project.environmentId
     }
 
     /// Idempotent: renaming to the current name succeeds; so does renaming a service that

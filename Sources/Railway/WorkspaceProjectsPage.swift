@@ -38,17 +38,16 @@ struct WorkspaceProjectServicesAnswer: Decodable, Sendable {
 }
 
 extension WorkspaceProjectServicesAnswer.Project {
-    /// The project and its services; nil for a project with no environment (being made).
-    func listed() throws -> (PlatformProject, [PlatformService])? {
-        let environments = environments.edges.map(\.node)
-        guard let environment = environments.first(where: { $0.name.lowercased() == "production" }) ?? environments.first
-        else { return nil }
+    /// The project and the services of its environment named `environment`; nil for a
+    /// project without one (another pool's, or not a pool's).
+    func listed(environment poolEnvironment: String) throws -> (PlatformProject, [PlatformService])? {
+        guard let environment = environments.edges.map(\.node).first(where: { $0.name == poolEnvironment }) else { return nil }
         guard let created = RailwayTimestamp.parse(createdAt) else {
             throw RailwayError.unexpectedResponse(
                 operation: RailwayOperation.workspaceProjectServices.rawValue,
                 detail: "project \(id) has createdAt \"\(createdAt)\", not an ISO 8601 date")
         }
-        let nodes = environments.flatMap { $0.serviceInstances.edges.map(\.node) }
+        let nodes = environment.serviceInstances.edges.map(\.node)
         let project = PlatformProject(projectId: id, name: name, createdAt: created, environmentId: environment.id,
                                       serviceCount: nodes.count)
         let services = try nodes.map { node in

@@ -10,11 +10,12 @@ public enum FakeFault: Sendable, Equatable {
     case htmlPage
     /// The real answer, sent after this much wall-clock time (drives client timeouts).
     case latency(Duration)
-    /// `EnvironmentServices` answered with no services at all (only ever that operation).
+    /// A listing answered empty: `EnvironmentServices` with no services, or
+    /// `WorkspaceProjectServices` with no projects (only ever those operations).
     case emptyEnvironment
 
     func applies(to operation: String) -> Bool {
-        self != .emptyEnvironment || operation == "EnvironmentServices"
+        self != .emptyEnvironment || operation == "EnvironmentServices" || operation == "WorkspaceProjectServices"
     }
 }
 

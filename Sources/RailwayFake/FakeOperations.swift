@@ -19,7 +19,7 @@ extension FakeWorld {
     mutating func answer(_ operation: String, _ variables: JSONValue,
                          emptyEnvironment: Bool, token: String = "") throws -> JSONValue {
         let v = variables
-        if let answer = try projectAnswer(operation, v, token: token) { return answer }
+        if let answer = try projectAnswer(operation, v, token: token, empty: emptyEnvironment) { return answer }
         switch operation {
         case "EnvironmentServices":
             return try environmentServices(projectId: v.required("projectId"),
@@ -80,7 +80,13 @@ extension FakeWorld {
             return ["environmentPatchCommit": .string(try patchCommit(environmentId: v.required("environmentId"),
                                                                       patch: v["patch"] ?? .null))]
         case "ServiceDelete":
-            services.remove(at: try existing(v.required("id")))
+            // Strict where Railway's docs are vague: a named environment must be the
+            // service's, so a delete aimed at the wrong environment shows in tests.
+            let index = try existing(v.required("id"))
+            if let environment = v["environmentId"]?.string, environment != services[index].environmentId {
+                throw FakeGraphQLError(message: "Service \(services[index].id) is not in environment \(environment)")
+            }
+            services.remove(at: index)
             return ["serviceDelete": true]
         case "ServiceRename":
             let index = try existing(v.required("id"))

@@ -4,9 +4,10 @@ import Foundation
 /// Railway: one per 30 s per user, refused with a GraphQL error under HTTP 200), list in
 /// one paged query, rename, delete with everything in it.
 extension FakeWorld {
-    mutating func projectAnswer(_ operation: String, _ v: JSONValue, token: String) throws -> JSONValue? {
+    mutating func projectAnswer(_ operation: String, _ v: JSONValue, token: String, empty: Bool = false) throws -> JSONValue? {
         switch operation {
         case "ProjectCreate":
+            let token = tokenLabel(token)
             if let last = lastProjectCreate[token], now - last < projectCreateInterval {
                 projectCreatesPaced += 1
                 throw FakeGraphQLError(message: "Only one project can be created per user every \(projectCreateInterval.components.seconds)s")
@@ -15,7 +16,9 @@ extension FakeWorld {
             projectsCreated += 1
             let environment = makeId("env")
             let project = FakeProject(id: makeId("prj"), name: try v.required("name"), workspaceId: try v.required("workspaceId"),
-                                      createdAt: date(now), environmentId: environment, createdBy: token)
+                                      createdAt: date(now), environmentId: environment,
+                                      environmentName: v["defaultEnvironmentName"]?.string ?? "production",
+                                      createdBy: tokenLabel(token))
             projects.append(project)
             return ["projectCreate": ["id": .string(project.id), "name": .string(project.name),
                                       "createdAt": .string(project.createdAt.formatted(.iso8601)),
@@ -34,10 +37,19 @@ extension FakeWorld {
             if let k = projects.firstIndex(where: { $0.id == project.id }) { projects[k].name = name }
             return ["projectUpdate": ["id": .string(project.id), "name": .string(name)]]
         case "WorkspaceProjectServices":
-            return try workspaceProjects(workspaceId: v.required("workspaceId"), first: v["first"]?.int, after: v["after"]?.string)
+            return try workspaceProjects(workspaceId: empty ? "" : v.required("workspaceId"), first: v["first"]?.int,
+                                         after: v["after"]?.string)
         default:
             return nil
         }
+    }
+
+    /// Which token, as a label: the fake keeps no token.
+    mutating func tokenLabel(_ token: String) -> String {
+        if let label = tokenLabels[token] { return label }
+        let label = "token-\(tokenLabels.count + 1)"
+        tokenLabels[token] = label
+        return label
     }
 
     private func existingProject(_ id: String) throws -> FakeProject {
@@ -46,7 +58,7 @@ extension FakeWorld {
     }
 
     private func environmentsJSON(_ p: FakeProject) -> JSONValue {
-        ["edges": [["node": ["id": .string(p.environmentId), "name": "production"]]]]
+        ["edges": [["node": ["id": .string(p.environmentId), "name": .string(p.environmentName)]]]]
     }
 
     /// Newest first, as `orderBy: CREATED_AT_DESC`; cursors are offsets.
@@ -67,7 +79,7 @@ extension FakeWorld {
                 "id": .string(project.id), "name": .string(project.name),
                 "createdAt": .string(project.createdAt.formatted(.iso8601)),
                 "environments": ["edges": [["node": [
-                    "id": .string(project.environmentId), "name": "production",
+                    "id": .string(project.environmentId), "name": .string(project.environmentName),
                     "serviceInstances": ["edges": .array(instances)],
                 ]]]],
             ]]

@@ -47,7 +47,9 @@ public struct FakeProject: Sendable {
     public var workspaceId: String
     public var createdAt: Date
     public var environmentId: String
-    /// Who created it (the token), for the pace.
+    /// Its one environment's name (the pool's environment).
+    public var environmentName: String
+    /// Which token created it (a label, `token-1`, ...), for the pace.
     public var createdBy: String
 }
 
@@ -89,6 +91,8 @@ struct FakeWorld {
     var lastProjectCreate: [String: Duration] = [:]
     var projectsCreated = 0
     var projectCreatesPaced = 0
+    /// Labels of the tokens seen by `projectCreate` (tokens are not kept).
+    var tokenLabels: [String: String] = [:]
     var deploysStarted = 0
     var buildsStarted = 0
     /// Builds started while the service had no root directory: built the wrong thing.

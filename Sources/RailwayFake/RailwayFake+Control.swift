@@ -75,12 +75,13 @@ extension RailwayFake {
     /// Adds projects directly (no calls, no pace), each with one deployed image service
     /// named like the project, e.g. to observe a large project-per-instance pool.
     @discardableResult
-    public func addProjectsWithServices(names: [String], workspaceId: String, image: String) -> [String] {
+    public func addProjectsWithServices(names: [String], workspaceId: String, image: String,
+                                        environmentName: String = "production") -> [String] {
         names.map { name in
             let environment = world.makeId("env")
             let project = FakeProject(id: world.makeId("prj"), name: name, workspaceId: workspaceId,
                                       createdAt: world.date(world.now - .seconds(86_400)), environmentId: environment,
-                                      createdBy: "")
+                                      environmentName: environmentName, createdBy: "")
             world.projects.append(project)
             _ = world.addService(name: name, projectId: project.id, environmentId: environment, variables: [:])
             let index = world.services.count - 1

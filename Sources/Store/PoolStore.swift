@@ -27,8 +27,9 @@ public protocol PoolStore: Sendable {
     /// Does nothing when a record with this id already exists.
     func recordIntent(instanceId: String, serviceName: String, revision: String, tokenVersion: Int?, at: Date) async throws
     /// Moves the create sequence forward to `step` (never backwards) and records the
-    /// service id when given. Throws `StoreError.unknownInstance` without an intent.
-    func recordStep(instanceId: String, step: CreateStep, serviceId: String?) async throws
+    /// service id and its project of its own when given. Throws `StoreError.unknownInstance`
+    /// without an intent.
+    func recordStep(instanceId: String, step: CreateStep, serviceId: String?, projectId: String?) async throws
     /// Records the state the controller last saw. Creates the record when there is none
     /// (an instance adopted by name) and brings a forgotten one back: it was seen again.
     func mark(instanceId: String, serviceId: String?, domain: String?, state: InstanceState, at: Date) async throws
@@ -172,6 +173,10 @@ public enum ClaimOutcome: Sendable, Equatable, Codable {
 }
 
 extension PoolStore {
+    public func recordStep(instanceId: String, step: CreateStep, serviceId: String?) async throws {
+        try await recordStep(instanceId: instanceId, step: step, serviceId: serviceId, projectId: nil)
+    }
+
     /// An intent with the pool key (no secret version): instances made before instance tokens.
     public func recordIntent(instanceId: String, serviceName: String, revision: String, at: Date) async throws {
         try await recordIntent(instanceId: instanceId, serviceName: serviceName, revision: revision, tokenVersion: nil, at: at)

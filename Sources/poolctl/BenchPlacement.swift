@@ -212,7 +212,8 @@ struct SimulatedPool {
         let ids = InstanceNaming.ids(n, using: &g)
         let names = ids.map { InstanceNaming.serviceName(prefix: spec.prefix, instanceId: $0) }
         if spec.railway.placement == .projectPerInstance {
-            _ = await fake.addProjectsWithServices(names: names, workspaceId: RailwayFake.workspaceId, image: spec.pinnedImage ?? "")
+            _ = await fake.addProjectsWithServices(names: names, workspaceId: RailwayFake.workspaceId, image: spec.pinnedImage ?? "",
+                                                   environmentName: spec.name)
         } else {
             _ = await fake.addDeployedServices(names: names, domains: names.map { "\($0).up.railway.app" },
                                                projectId: RailwayFake.projectId, environmentId: RailwayFake.environmentId)

@@ -118,6 +118,7 @@ struct PoolContext {
                 }
                 config.workspaceId = railway.workspaceId
                 config.projectPrefix = spec.prefix
+                config.projectEnvironmentName = spec.name
             }
             return RailwayPlatform(client: RailwayClient(config: config, metrics: metrics))
         case .local:

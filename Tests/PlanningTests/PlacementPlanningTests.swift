@@ -92,15 +92,19 @@ import Testing
             i.service?.project = Self.project(name, services: 1)
             return i
         }
-        let tainted = inProject(F.instance("t", record: F.record("t", retired: "claim failed")))
+        // Never handed out: a build that failed.
+        let tainted = inProject(F.instance("t", .failed, record: F.record("t", marked: .provisioning)))
+        // A failed claim retired it: the agent may have written to it.
+        let retired = inProject(F.instance("r", record: F.record("r", retired: "claim failed")))
         // A claimed agent that asked to go (self-destruct): it goes, project and all.
         var leaving = F.record("x", claim: .claimed, agent: "Ann", marked: .claimed)
         leaving.selfDestructAt = F.now
         let claimed = inProject(F.instance("x", record: leaving))
-        let p = Self.plan([tainted, claimed], projects: [tainted.service!.project!, claimed.service!.project!], d)
+        let p = Self.plan([tainted, claimed, retired], projects: [tainted, claimed, retired].map { $0.service!.project! }, d)
         let byId = Dictionary(uniqueKeysWithValues: p.actions(.delete).map { ($0.instanceId, $0) })
         #expect(byId[F.id("t")] != nil && byId[F.id("t")]?.projectId == nil, "an unclaimed instance's project is kept for reuse")
         #expect(byId[F.id("x")]?.projectId == claimed.service?.project?.projectId, "a claimed instance's project is never reused")
+        #expect(byId[F.id("r")]?.projectId == retired.service?.project?.projectId, "nor one a failed claim may have written to")
     }
 
     @Test func theSharedProjectsCapBoundsCreates() {
@@ -152,5 +156,33 @@ import Testing
             #expect(fresh <= max(0, tokens - recent), "round \(round): \(fresh) new projects past the pace")
             #expect(!p.actions(.delete).contains { d in reused.contains(d.projectId ?? "") }, "round \(round): reused and deleted")
         }
+    }
+}
+
+extension PlacementPlanningTests {
+    /// An adopted instance (claimed by an unknown agent, never renamed) that asks to go:
+    /// its project goes with it.
+    @Test func anAdoptedInstancesProjectGoesWithItWhenItAsksToGo() {
+        let d = Self.desired(F.settings(minIdle: 0), Self.railway(.projectPerInstance))
+        var record = F.record("a", claim: .claimed, marked: .adopted)
+        record.selfDestructAt = F.now
+        var adopted = F.instance("a", record: record)
+        let project = Self.project(adopted.service!.name, services: 1)
+        adopted.service?.project = project
+        let delete = Self.plan([adopted], projects: [project], d).actions(.delete).first
+        #expect(delete?.projectId == project.projectId)
+    }
+
+    /// A project a record names is that instance's, whatever its name: never reused.
+    @Test func aProjectARecordNamesIsNeverReused() {
+        let d = Self.desired(F.settings(minIdle: 1, pacing: 1), Self.railway(.projectPerInstance))
+        // A claimed instance that went into a kept project named for another id, whose
+        // service has vanished before its project was renamed.
+        let kept = Self.project("\(F.prefix)-\(F.id("old"))")
+        var record = F.record("b", claim: .claimed, agent: "Bea", marked: .claimed)
+        record.projectId = kept.projectId
+        let vanished = ObservedInstance(service: nil, record: record)
+        let creates = Self.plan([vanished], projects: [kept], d).actions(.create)
+        #expect(!creates.contains { $0.projectId == kept.projectId })
     }
 }

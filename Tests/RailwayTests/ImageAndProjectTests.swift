@@ -112,6 +112,32 @@ func createAll(_ platform: RailwayPlatform, _ blueprint: InstanceBlueprint) asyn
         }
     }
 
+    @Test func projectCreateRotatesOverItsTokensEachPacedOnItsOwn() async throws {
+        let second = "acct-token-second-5a1e"
+        var configuration = FakeRailwayHarness.configuration()
+        configuration.accountTokens.insert(second)
+        try await FakeRailwayHarness.with(configuration) { harness throws in
+            var config = harness.projectPlatform().client.config
+            config.projectCreateTokens = [.accountToken(FakeRailwayHarness.accountToken), .accountToken(second)]
+            let platform = RailwayPlatform(client: RailwayClient(config: config, sleep: { _ in }))
+            _ = try await platform.createProject(blueprint("pool-aaa111"))
+            _ = try await platform.createProject(blueprint("pool-bbb222"))
+            await #expect(throws: PlatformPaced.self) { try await platform.createProject(blueprint("pool-ccc333")) }
+            #expect(Set(await harness.fake.projects.map(\.createdBy)).count == 2, "one project per token")
+        }
+    }
+
+    /// A pace answer to a delete is no "not found": the project is not taken for gone.
+    @Test func aPaceAnswerToADeleteIsAnErrorNotADelete() async throws {
+        try await FakeRailwayHarness.with { harness throws in
+            let platform = harness.projectPlatform()
+            let placed = try await platform.createProject(blueprint("pool-aaa111"))
+            await harness.fake.inject(.graphQLError(message: "You are deleting projects too quickly"), operation: "ProjectDelete")
+            await #expect(throws: RailwayError.self) { try await platform.deleteProject(projectId: placed.projectId) }
+            #expect(await harness.fake.projects.count == 1)
+        }
+    }
+
     @Test func observationKeepsThePoolsProjectsAndPagesWithoutOneCallPerInstance() async throws {
         try await FakeRailwayHarness.with { harness throws in
             let names = (0..<120).map { String(format: "pool-%09dabc", $0) }

@@ -291,3 +291,80 @@ import Testing
         #expect(state.failures == 1 && state.error?.contains("registry down") == true && state.digest == ReconcileWorld.digestA)
     }
 }
+
+/// What must never happen to a project: taken by another pool, reused after an agent had
+/// it, or left behind by an operator.
+@Suite(.timeLimit(.minutes(2))) struct ProjectOwnershipTests {
+    /// Two environments of one pool.yaml in one workspace share the prefix: each keeps to
+    /// the projects made with its own environment's name.
+    @Test func twoEnvironmentsInOneWorkspaceNeverTouchEachOther() async throws {
+        func spec(_ environment: String) throws -> EnvironmentSpec {
+            let yaml = RailwayFake.poolYAML(["minIdle": "2", "maxTotal": "4"], environment: environment,
+                                            railway: "{placement: projectPerInstance, workspaceId: \(RailwayFake.workspaceId)}",
+                                            source: "{image: \"ghcr.io/acme/runtime:dev\"}")
+            var s = try SpecLoader(processEnvironment: TestCredentials.environment).load(text: yaml, file: "pool.yaml", environment: environment).environment!
+            s.imageDigest = ReconcileWorld.digestA
+            return s
+        }
+        let staging = try spec("staging"), production = try spec("production")
+        try await ReconcileWorld.with(staging) { w in
+            // The other environment's manager: a store of its own, the same Railway workspace.
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("other-\(UUID().uuidString).sqlite").path
+            let otherStore = try SQLiteStore(path: path, logger: quiet)
+            _ = try await otherStore.migrate()
+            var parts = w.parts(platform: RailwayPlatform(client: w.client(for: production)), seed: 7)
+            parts.store = otherStore
+            let other = try buildPoolRuntime(spec: production, parts: parts).reconciler
+            let mine = w.reconciler()
+            for _ in 0..<10 {
+                let a = await mine.tick(), b = await other.tick()
+                for t in [a, b] {
+                    #expect(!t.results.contains { $0.action.kind == .delete }, "a delete: \(t.results.filter { $0.action.kind == .delete }.map(\.action.reason))")
+                }
+                #expect(a.plan.counts.total <= 2 && b.plan.counts.total <= 2, "one pool counted the other's instances")
+                await w.advance(.seconds(30))
+            }
+            let projects = await w.fake.projects
+            #expect(projects.count == 4)
+            #expect(projects.filter { $0.environmentName == "staging" }.count == 2)
+            #expect(projects.filter { $0.environmentName == "production" }.count == 2)
+            await otherStore.close()
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    @Test func killingAClaimedInstanceTakesItsWholeProject() async throws {
+        try await ReconcileWorld.with(try ReconcileWorld.imageSpec(minIdle: 1, placement: .projectPerInstance)) { w in
+            #expect(await w.converge(w.reconciler(), idle: 1, step: .seconds(30)) != nil)
+            let (id, _) = try await PlacementReconcileTests.claimOne(w)
+            let record = try #require(try await w.store.instance(id: id))
+            let projectId = try #require(record.projectId, "the record names its project")
+            #expect(await w.fake.projects.map(\.id).contains(projectId))
+            try await PoolOperator(store: w.store, platform: RailwayPlatform(client: w.client()), logger: quiet).kill(instanceId: id)
+            #expect(await !w.fake.projects.map(\.id).contains(projectId), "the agent's project is gone, not left for reuse")
+        }
+    }
+
+    /// During a move, the workspace listing answering empty once is a blind tick: the
+    /// shared project's listing does not vouch for it.
+    @Test func anEmptyWorkspaceListingDuringAMoveDeletesNothing() async throws {
+        let railway = "{placement: projectPerInstance, workspaceId: \(RailwayFake.workspaceId), projectId: project-1, environmentId: environment-1}"
+        var spec = try ReconcileWorld.spec(minIdle: 2, maxTotal: 4, railway: railway, source: "{image: \"ghcr.io/acme/runtime:dev\"}")
+        spec.imageDigest = ReconcileWorld.digestA
+        try await ReconcileWorld.with(spec) { w in
+            let r = w.reconciler()
+            #expect(await w.converge(r, idle: 2, step: .seconds(60)) != nil)
+            // Something else in the shared project keeps its listing non-empty.
+            await w.fake.addDeployedServices(names: ["someone-elses-service"], domains: ["x.up.railway.app"],
+                                             projectId: "project-1", environmentId: "environment-1")
+            _ = await r.tick()
+            await w.fake.inject(.emptyEnvironment, operation: "WorkspaceProjectServices")
+            let t = await r.tick()
+            #expect(!t.observed.complete, "believed an empty workspace: \(t.plan.actions.map(\.reason))")
+            #expect(t.plan.actions.isEmpty)
+            #expect(await w.fake.calls(of: "ServiceDelete") == 0)
+            #expect(await w.fake.calls(of: "ProjectDelete") == 0)
+            #expect(await w.fake.projects.count == 2)
+        }
+    }
+}

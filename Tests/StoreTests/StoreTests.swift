@@ -51,6 +51,20 @@ import Testing
         }
     }
 
+    /// Placement projectPerInstance: the project is recorded with the service and kept by
+    /// the later steps, which name none.
+    @Test(arguments: StoreBackend.underTest)
+    func theProjectIsRecordedWithTheService(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            try await store.recordIntent(instanceId: "p1", serviceName: "pool-p1", revision: "rev1", tokenVersion: 1, at: t0)
+            #expect(try await store.instance(id: "p1")?.projectId == nil)
+            try await store.recordStep(instanceId: "p1", step: .serviceCreated, serviceId: "svc-p", projectId: "prj-1")
+            try await store.recordStep(instanceId: "p1", step: .domainCreated, serviceId: nil)
+            let record = try #require(try await store.instance(id: "p1"))
+            #expect(record.projectId == "prj-1" && record.serviceId == "svc-p")
+        }
+    }
+
     @Test(arguments: StoreBackend.underTest)
     func markCreatesOrUpdates(backend: StoreBackend) async throws {
         try await backend.withStore { store in

@@ -73,6 +73,7 @@ public struct ReconcileWorld: Sendable {
         if spec.railway.placement == .projectPerInstance {
             config.workspaceId = spec.railway.workspaceId
             config.projectPrefix = spec.prefix
+            config.projectEnvironmentName = spec.name
         }
         return RailwayClient(config: config, sleep: { waits.record($0) })
     }

@@ -60,11 +60,13 @@ public struct ServerWorld: Sendable {
     /// - Parameter listing: the platform the loop lists and acts on (default: `platform`).
     public static func make(spec: EnvironmentSpec, store: any PoolStore, platform: MemoryPlatform,
                             listing: (any Platform)? = nil, prober: any StatusProber = AlwaysReady(),
-                            logger: Logger = quiet, loadSpec: ReconcileLoop.LoadSpec? = nil) throws -> ServerWorld {
+                            logger: Logger = quiet, loadSpec: ReconcileLoop.LoadSpec? = nil,
+                            resolveImage: ImageWatch.Resolve? = nil) throws -> ServerWorld {
         let caller = StubCaller()
         let metrics = PoolMetrics()
-        let parts = PoolParts(store: store, platform: listing ?? platform, prober: prober, caller: caller, logger: logger,
+        var parts = PoolParts(store: store, platform: listing ?? platform, prober: prober, caller: caller, logger: logger,
                               environment: ["POOL_API_KEY": ServerFixtures.apiKey])
+        parts.resolveImage = resolveImage
         let loop = try buildReconcileLoop(spec: spec, parts: parts, loadSpec: loadSpec,
                                           onTick: { metrics.record(tick: $0, duration: $1) })
         return ServerWorld(store: store, platform: platform, caller: caller, loop: loop,
@@ -77,13 +79,13 @@ public struct ServerWorld: Sendable {
     /// `oldKeyIdle`: more idle instances, seeded after those, made before instance tokens
     /// (no secret version: they are called with the pool key).
     public static func with(spec: EnvironmentSpec? = nil, platform: MemoryPlatform = MemoryPlatform(), idle: Int = 0,
-                            oldKeyIdle: Int = 0, runLoop: Bool = true,
-                            loadSpec: ReconcileLoop.LoadSpec? = nil, _ body: (ServerWorld) async throws -> Void) async throws {
+                            oldKeyIdle: Int = 0, runLoop: Bool = true, loadSpec: ReconcileLoop.LoadSpec? = nil,
+                            resolveImage: ImageWatch.Resolve? = nil, _ body: (ServerWorld) async throws -> Void) async throws {
         let spec = try spec ?? ServerFixtures.spec()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString).sqlite").path
         let store = try SQLiteStore(path: path, logger: quiet)
         _ = try await store.migrate()
-        var world = try make(spec: spec, store: store, platform: platform, loadSpec: loadSpec)
+        var world = try make(spec: spec, store: store, platform: platform, loadSpec: loadSpec, resolveImage: resolveImage)
         world.seeded = try await world.seedIdle(idle) + world.seedIdle(oldKeyIdle, tokenVersion: nil)
         let loop = world.loop
         let group = ServiceGroup(configuration: .init(services: [loop], logger: quiet))

@@ -33,13 +33,13 @@ public actor ImageWatch {
     }
 
     /// The digest to run `spec` with: asked of the registry when the last check is older
-    /// than the spec's interval (or the image changed), else the one known.
-    public func digest(for spec: EnvironmentSpec) async -> String? {
+    /// than the spec's interval (or the image changed, or `force`), else the one known.
+    public func digest(for spec: EnvironmentSpec, force: Bool = false) async -> String? {
         guard let image = spec.image else { return nil }
         if let pinned = image.digest { return pinned }
         if state?.image != image.tagged { state = State(image: image.tagged, failures: 0) }
         let now = clock()
-        if let checked = state?.checkedAt, now.timeIntervalSince(checked) < spec.imageCheckInterval {
+        if !force, let checked = state?.checkedAt, now.timeIntervalSince(checked) < spec.imageCheckInterval {
             return state?.digest
         }
         state?.checkedAt = now

@@ -52,6 +52,9 @@ public actor ReconcileLoop: Service {
     private var timerFired = false
     /// Resolves `source.image` to its digest before ticks; nil for a repo source.
     private let imageWatch: ImageWatch?
+    /// Whether this replica led the last tick: one that takes over asks the registry at
+    /// once, so it never acts on a digest older than the one its predecessor rolled to.
+    private var ledLastTick = false
 
     /// Called after every tick with its result and how long it took (metrics).
     let onTick: @Sendable (TickResult, Duration) -> Void
@@ -161,7 +164,8 @@ public actor ReconcileLoop: Service {
         timerFired = false
         let served = waiters
         waiters = []
-        await refreshImage()
+        await refreshImage(force: led && !ledLastTick)
+        ledLastTick = led
         let started = ContinuousClock.now
         var result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
         result.image = await image
@@ -180,10 +184,10 @@ public actor ReconcileLoop: Service {
     /// Asks the registry (at most once per `imageCheckInterval`) and, when the tag points
     /// at a new digest, swaps in what the spec with it makes, as a reload does: a new
     /// revision, so idle instances roll surge-first and claimed ones stay.
-    public func refreshImage() async {
+    public func refreshImage(force: Bool = false) async {
         guard let imageWatch, runtime.spec.image != nil else { return }
         let before = runtime.spec
-        let digest = await imageWatch.digest(for: before)
+        let digest = await imageWatch.digest(for: before, force: force)
         // A reload while the registry answered: the next tick looks again.
         guard let digest, digest != before.imageDigest, runtime.spec == before else { return }
         var spec = before

@@ -67,7 +67,12 @@ public struct PoolOperator: Sendable {
     }
 
     func remove(_ r: InstanceRecord, kind: String) async throws {
-        if let s = r.serviceId { try await platform.deleteService(serviceId: s) }
+        // A project of its own goes whole: it held an agent's instance, never reused.
+        if let p = r.projectId {
+            try await platform.deleteProject(projectId: p)
+        } else if let s = r.serviceId {
+            try await platform.deleteService(serviceId: s)
+        }
         try await store.forget(instanceId: r.instanceId, at: clock())
         let detail = "\(kind) by the operator\(r.agentName.map { " (agent \"\($0)\")" } ?? "")"
         do {

@@ -191,7 +191,8 @@ public struct Executor: Sendable {
                 if bp.projectName != nil { bp.project = try await project(for: a, bp, known) }
                 serviceId = try await platform.createService(bp)
             }
-            try await store.recordStep(instanceId: a.instanceId, step: .serviceCreated, serviceId: serviceId)
+            try await store.recordStep(instanceId: a.instanceId, step: .serviceCreated, serviceId: serviceId,
+                                       projectId: bp.project?.projectId)
             step = .serviceCreated
         }
         guard let serviceId else { throw Refusal(reason: "create step \(step.rawValue) recorded without a service id") }
@@ -250,10 +251,15 @@ public struct Executor: Sendable {
             try await platform.deleteProject(projectId: p)
         } else if let s = a.serviceId {
             // An unclaimed instance's project of its own is kept, empty, for the next create.
-            let project = known.byService[s]?.service?.project
-            try await platform.deleteService(serviceId: s, in: project.map {
+            // A service the listing does not show is deleted in the project its record names
+            // (in every environment of it), never in the shared environment.
+            let listed = known.byService[s]?.service?.project.map {
                 ProjectPlacement(projectId: $0.projectId, environmentId: $0.environmentId)
-            })
+            }
+            let recorded = (known.byService[s] ?? known.unlisted[a.instanceId])?.record?.projectId.map {
+                ProjectPlacement(projectId: $0, environmentId: "")
+            }
+            try await platform.deleteService(serviceId: s, in: listed ?? recorded)
         }
         // A duplicate's record belongs to the other service: keep it.
         guard a.cause != .duplicate else { return }

@@ -168,15 +168,24 @@ public actor Reconciler {
 
     /// A listing with no services while the store knows services it created is believed
     /// only when it comes twice in a row: one bad answer must never look like deletions.
+    /// Checked per placement (the shared environment, the projects of their own): during a
+    /// move both are listed, and one query answering empty must not pass for the other.
     func checkPlausible(_ observed: ObservedState, remember: Bool = true) -> ObservedState {
         guard observed.complete else {
             // A failed observation breaks the row: empty, failed, empty is not twice in a row.
             if remember { sawEmptyListing = false }
             return observed
         }
-        let listed = observed.instances.contains { $0.service != nil }
-        let known = observed.instances.filter { $0.record?.serviceId != nil }.count
-        if !listed && known > 0 {
+        var suspicious: Int?
+        for inProjects in [false, true] {
+            let listed = observed.instances.contains { $0.service.map { ($0.project != nil) == inProjects } ?? false }
+            // A record's placement is its listed service's, else the project it names.
+            let known = observed.instances.filter { i in
+                i.record?.serviceId != nil && ((i.service.map { $0.project != nil } ?? (i.record?.projectId != nil)) == inProjects)
+            }.count
+            if !listed && known > 0 { suspicious = (suspicious ?? 0) + known }
+        }
+        if let known = suspicious {
             defer { if remember { sawEmptyListing = true } }
             if !sawEmptyListing {
                 var o = observed

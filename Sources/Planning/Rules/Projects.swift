@@ -28,7 +28,11 @@ extension Rules {
         guard let railway = desired.railway, railway.placement == .projectPerInstance else {
             return ProjectAssignment(paceRoom: .max, leftover: [])
         }
-        var free = projects.filter(reusable).sorted { ($0.createdAt, $0.projectId) < ($1.createdAt, $1.projectId) }
+        // A project a record names belongs to that instance, whatever its name says, until
+        // the record goes (after its delete).
+        let recorded = Set(owned.compactMap { $0.record?.projectId })
+        var free = projects.filter { reusable($0) && !recorded.contains($0.projectId) }
+            .sorted { ($0.createdAt, $0.projectId) < ($1.createdAt, $1.projectId) }
         var out = ProjectAssignment(paceRoom: 0, leftover: [])
         for id in resumes {
             let own = InstanceNaming.serviceName(prefix: desired.prefix, instanceId: id)

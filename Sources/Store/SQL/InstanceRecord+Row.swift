@@ -4,7 +4,7 @@ extension InstanceRecord {
     /// The columns `init(row:)` reads, for SELECT and RETURNING lists.
     static let columns = """
         instance_id, service_id, revision, created_at, create_step, claim, agent_name, \
-        conversation_id, retired_reason, marked, last_healthy_at, domain, token_version, holds_pool_key, self_destruct_at
+        conversation_id, retired_reason, marked, last_healthy_at, domain, token_version, holds_pool_key, self_destruct_at, project_id
         """
 
     init(row: any SQLRow) throws {
@@ -23,6 +23,7 @@ extension InstanceRecord {
             domain: try row.text("domain"),
             tokenVersion: try row.integer("token_version").map { Int($0) },
             holdsPoolKey: (try row.integer("holds_pool_key") ?? 0) != 0,
-            selfDestructAt: try row.date("self_destruct_at"))
+            selfDestructAt: try row.date("self_destruct_at"),
+            projectId: try row.text("project_id"))
     }
 }

@@ -36,7 +36,7 @@ extension SQLPoolStore {
         }
     }
 
-    public func recordStep(instanceId: String, step: CreateStep, serviceId: String?) async throws {
+    public func recordStep(instanceId: String, step: CreateStep, serviceId: String?, projectId: String?) async throws {
         // The comparison happens in the UPDATE itself, so two executors racing cannot
         // move the step backwards between a read and a write.
         let updated = try await driver.write("recordStep") { db in
@@ -44,10 +44,11 @@ extension SQLPoolStore {
                 UPDATE instances
                 SET create_step = CASE WHEN create_step IS NULL OR \(Self.stepRank) < $2
                                        THEN $3 ELSE create_step END,
-                    service_id = COALESCE($4, service_id)
+                    service_id = COALESCE($4, service_id),
+                    project_id = COALESCE($5, project_id)
                 WHERE instance_id = $1
                 RETURNING instance_id
-                """, .text(instanceId), .integer(Self.rank(of: step)), .text(step.rawValue), .text(serviceId))
+                """, .text(instanceId), .integer(Self.rank(of: step)), .text(step.rawValue), .text(serviceId), .text(projectId))
         }
         if updated.isEmpty { throw StoreError.unknownInstance(instanceId) }
     }
