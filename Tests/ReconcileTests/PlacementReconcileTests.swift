@@ -163,6 +163,11 @@ import Testing
             #expect(done, "the roll did not finish")
             let claimed = try #require(await w.fake.service(id: claimedService), "the claimed instance is gone")
             #expect(claimed.image == "ghcr.io/acme/runtime@\(ReconcileWorld.digestA)" && claimed.deployments.count == 1)
+            #expect(claimed.name.contains("-ann"), "renamed for its agent: \(claimed.name)")
+            if placement == .projectPerInstance {
+                let project = await w.fake.projects.first { $0.id == claimed.projectId }
+                #expect(project?.name == claimed.name, "its project carries the same name: \(project?.name ?? "none")")
+            }
             let idleImages = await w.allPoolServices().filter { $0.id != claimedService }.map(\.image)
             #expect(idleImages.count == 2 && idleImages.allSatisfy { $0 == "ghcr.io/acme/runtime@\(ReconcileWorld.digestB)" })
             if placement == .projectPerInstance {
