@@ -94,8 +94,10 @@ public struct RegistryClient: DigestResolving {
             throw RegistryError.nonsense(image: image.tagged, detail: "the challenge's realm is not a URL")
         }
         // A login goes only over TLS, unless this client was pointed at a registry of its
-        // own (`POOL_REGISTRY_BASE_URL`, e.g. on loopback in tests).
-        if credentials != nil, !url.hasPrefix("https://"), baseURL == nil {
+        // own (`POOL_REGISTRY_BASE_URL`, e.g. on loopback in tests) and the token endpoint is
+        // on that same host.
+        let ownHost = baseURL.flatMap { URLComponents(string: $0)?.host } == components.host && components.host != nil
+        if credentials != nil, !url.hasPrefix("https://"), !ownHost {
             throw RegistryError.nonsense(image: image.tagged, detail: "its token endpoint is not https; the registry login is not sent over plain http")
         }
         var request = HTTPClientRequest(url: url)

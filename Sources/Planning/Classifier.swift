@@ -39,7 +39,10 @@ public final class ClassifiedInstance: Sendable {
     public var wasClaimed: Bool {
         guard let r = record else { return false }
         return r.claim != .none || r.agentName != nil || r.conversationId != nil || r.marked == .adopted
-            || r.marked == .claimed || r.marked == .crashed || r.retiredReason != nil || r.selfDestructAt != nil
+            || r.marked == .claimed || r.marked == .crashed || r.selfDestructAt != nil
+            // Retired by a failed or abandoned claim; not the executor's own reservation of a
+            // delete ("deleting: ...", see Executor.delete), which an unclaimed instance gets too.
+            || (r.retiredReason.map { !$0.hasPrefix("deleting: ") } ?? false)
     }
 }
 

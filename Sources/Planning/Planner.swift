@@ -90,7 +90,14 @@ struct Rules {
     var settings: PoolSettings { desired.settings }
 
     mutating func delete(_ i: ClassifiedInstance, _ cause: DeleteCause, _ reason: String) {
-        deletes.append(.delete(i, cause: cause, reason: reason))
+        var action = PlanAction.delete(i, cause: cause, reason: reason)
+        // A recorded project the listing no longer shows is gone already (deleted before a
+        // crash, or by hand): the service goes by its id, and the record with it.
+        if case .delete(var d) = action, let p = d.projectId, !projects.contains(where: { $0.projectId == p }) {
+            d.projectId = nil
+            action = .delete(d)
+        }
+        deletes.append(action)
         deleted.insert(ObjectIdentifier(i))
     }
 

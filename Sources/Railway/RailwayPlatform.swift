@@ -111,6 +111,9 @@ public struct RailwayPlatform: Platform {
         let listed = try await client.send(.projectEnvironments, variables: ProjectEnvironmentsVariables(projectId: created.id),
                                            expecting: ProjectEnvironmentsAnswer.self)
         guard let environment = listed.project?.environments.named(config.projectEnvironmentName) else {
+            // Never listed as the pool's without that environment: delete it rather than
+            // leak one project per retry.
+            try? await deleteProject(projectId: created.id)
             throw RailwayError.unexpectedResponse(operation: RailwayOperation.projectEnvironments.rawValue,
                                                   detail: "project \(created.id) has no environment \(config.projectEnvironmentName)")
         }

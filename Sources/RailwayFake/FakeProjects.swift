@@ -18,7 +18,7 @@ extension FakeWorld {
             let project = FakeProject(id: makeId("prj"), name: try v.required("name"), workspaceId: try v.required("workspaceId"),
                                       createdAt: date(now), environmentId: environment,
                                       environmentName: v["defaultEnvironmentName"]?.string ?? "production",
-                                      createdBy: tokenLabel(token))
+                                      createdBy: token)
             projects.append(project)
             return ["projectCreate": ["id": .string(project.id), "name": .string(project.name),
                                       "createdAt": .string(project.createdAt.formatted(.iso8601)),

@@ -30,6 +30,9 @@ public protocol PoolStore: Sendable {
     /// service id and its project of its own when given. Throws `StoreError.unknownInstance`
     /// without an intent.
     func recordStep(instanceId: String, step: CreateStep, serviceId: String?, projectId: String?) async throws
+    /// Records the project of its own an instance was found in (adopted or marked by name,
+    /// without a create of ours that recorded it). Keeps a project already recorded.
+    func recordProject(instanceId: String, projectId: String) async throws
     /// Records the state the controller last saw. Creates the record when there is none
     /// (an instance adopted by name) and brings a forgotten one back: it was seen again.
     func mark(instanceId: String, serviceId: String?, domain: String?, state: InstanceState, at: Date) async throws

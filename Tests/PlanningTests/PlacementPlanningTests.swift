@@ -164,13 +164,39 @@ extension PlacementPlanningTests {
     /// its project goes with it.
     @Test func anAdoptedInstancesProjectGoesWithItWhenItAsksToGo() {
         let d = Self.desired(F.settings(minIdle: 0), Self.railway(.projectPerInstance))
-        var record = F.record("a", claim: .claimed, marked: .adopted)
+        // As the store leaves it: adopted, no agent, a conversation, and its request to go.
+        var record = F.record("a", claim: .none, marked: .adopted)
+        record.conversationId = "conv-a"
         record.selfDestructAt = F.now
         var adopted = F.instance("a", record: record)
         let project = Self.project(adopted.service!.name, services: 1)
         adopted.service?.project = project
         let delete = Self.plan([adopted], projects: [project], d).actions(.delete).first
         #expect(delete?.projectId == project.projectId)
+    }
+
+    /// The executor's own reservation of a delete ("deleting: ...") is no claim: an
+    /// unclaimed instance whose delete is retried keeps its project for reuse.
+    @Test func aRetriedDeleteOfAnUnclaimedInstanceKeepsItsProject() {
+        let d = Self.desired(F.settings(minIdle: 0), Self.railway(.projectPerInstance))
+        var record = F.record("u", marked: .provisioning)
+        record.retiredReason = "deleting: dead: deploy FAILED"
+        var dead = F.instance("u", .failed, record: record)
+        let project = Self.project(dead.service!.name, services: 1)
+        dead.service?.project = project
+        let delete = Self.plan([dead], projects: [project], d).actions(.delete).first
+        #expect(delete != nil && delete?.projectId == nil)
+    }
+
+    /// A recorded project the listing no longer shows is gone: the delete goes by service
+    /// (and forgets the record) instead of being refused every tick.
+    @Test func aRecordedProjectThatIsGoneIsNotNamedByTheDelete() {
+        let d = Self.desired(F.settings(minIdle: 0), Self.railway(.projectPerInstance))
+        var record = F.record("g", claim: .claimed, agent: "Gus", marked: .claimed)
+        record.selfDestructAt = F.now
+        record.projectId = "prj-deleted-before-a-crash"
+        let delete = Self.plan([ObservedInstance(service: nil, record: record)], projects: [], d).actions(.delete).first
+        #expect(delete != nil && delete?.projectId == nil)
     }
 
     /// A project a record names is that instance's, whatever its name: never reused.

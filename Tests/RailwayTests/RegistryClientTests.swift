@@ -57,6 +57,20 @@ import Testing
         await #expect { try await closed.digest(of: image, credentials: nil) } throws: { "\($0)".hasPrefix("the image registry could not be reached") }
     }
 
+    /// A login is sent over plain http only to the token endpoint of the registry the
+    /// client was pointed at, never to another host a challenge names.
+    @Test func aLoginNeverGoesToAnotherPlainHTTPHost() async throws {
+        try await withRegistry { registry, _ throws in
+            // The challenge names 127.0.0.1; this client was pointed at localhost.
+            let port = (await registry.baseURL).split(separator: ":").last!
+            let client = RegistryClient(baseURL: "http://localhost:\(port)")
+            let login = RegistryCredentials(username: "bot", password: "pat-secret-1")
+            await #expect { try await client.digest(of: image, credentials: login) } throws: { "\($0)".contains("not sent over plain http") }
+            #expect(await registry.tokenRequests == 0)
+            #expect(try await client.digest(of: image, credentials: nil) == Self.digestA, "anonymous pulls may go")
+        }
+    }
+
     @Test func aReferencePinnedByDigestAsksNobody() async throws {
         let pinned = ImageReference.parse("ghcr.io/acme/runtime@\(Self.digestA)")!
         let closed = RegistryClient(baseURL: "http://127.0.0.1:9", timeout: .seconds(1))

@@ -252,6 +252,29 @@ import Testing
         }
     }
 
+    nonisolated(unsafe) static var ids = SplitMix64(seed: 31)
+
+    /// A replica that takes the lead and cannot confirm the digest runs unresolved until
+    /// the registry answers: it never acts on a digest older than its predecessor's.
+    @Test func aFailedCheckOnTakeoverLeavesTheImageUnresolvedUntilTheRegistryAnswers() async throws {
+        let spec = try ReconcileWorld.imageSpec(minIdle: 1, digest: nil)
+        try await ReconcileWorld.with(spec) { w in
+            let registry = Registry(digest: ReconcileWorld.digestA)
+            var parts = w.parts(platform: RailwayPlatform(client: w.client()))
+            parts.resolveImage = { _, _ in try registry.answer() }
+            let loop = try buildReconcileLoop(spec: spec, parts: parts)
+            await loop.refreshImage(force: true)
+            #expect(await loop.runtime.spec.imageDigest == ReconcileWorld.digestA)
+            registry.fail()
+            await loop.refreshImage(force: true)
+            #expect(await loop.runtime.spec.imageDigest == nil)
+            #expect(await loop.runtime.reconciler.tick().plan.notes.contains { $0.contains("digest is not known yet") })
+            registry.set(ReconcileWorld.digestA)
+            await loop.refreshImage(force: true)
+            #expect(await loop.runtime.spec.imageDigest == ReconcileWorld.digestA)
+        }
+    }
+
     final class Registry: @unchecked Sendable {
         private let lock = NSLock()
         private var digest: String?
@@ -335,6 +358,20 @@ import Testing
             #expect(projects.filter { $0.environmentName == "production" }.count == 2)
             await otherStore.close()
             try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    /// An instance found by name in a project of the pool's (its record lost) gets that
+    /// project recorded, so it is never reused.
+    @Test func anInstanceFoundInAProjectHasItsProjectRecorded() async throws {
+        // minIdle 1: it is the supply, marked idle, not excess.
+        try await ReconcileWorld.with(try ReconcileWorld.imageSpec(minIdle: 1, placement: .projectPerInstance)) { w in
+            let id = InstanceNaming.ids(1, using: &PlacementReconcileTests.ids)[0]
+            let name = InstanceNaming.serviceName(prefix: w.spec.prefix, instanceId: id)
+            let projectId = try #require(await w.fake.addProjectsWithServices(names: [name], workspaceId: RailwayFake.workspaceId,
+                                                                          image: "img", environmentName: w.spec.name).first)
+            _ = await w.reconciler(prober: PlacementReconcileTests.ClaimedAt()).tick()
+            #expect(try await w.store.instance(id: id)?.projectId == projectId)
         }
     }
 

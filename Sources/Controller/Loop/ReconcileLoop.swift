@@ -55,6 +55,10 @@ public actor ReconcileLoop: Service {
     /// Whether this replica led the last tick: one that takes over asks the registry at
     /// once, so it never acts on a digest older than the one its predecessor rolled to.
     private var ledLastTick = false
+    /// A takeover's check failed: the digest this replica knows may be older than the one
+    /// in force, so it runs unresolved (creates, rolls and deletes nothing) and asks again
+    /// every tick until the registry answers.
+    private var mustConfirmImage = false
 
     /// Called after every tick with its result and how long it took (metrics).
     let onTick: @Sendable (TickResult, Duration) -> Void
@@ -164,7 +168,7 @@ public actor ReconcileLoop: Service {
         timerFired = false
         let served = waiters
         waiters = []
-        await refreshImage(force: led && !ledLastTick)
+        await refreshImage(force: (led && !ledLastTick) || mustConfirmImage)
         ledLastTick = led
         let started = ContinuousClock.now
         var result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
@@ -187,18 +191,22 @@ public actor ReconcileLoop: Service {
     public func refreshImage(force: Bool = false) async {
         guard let imageWatch, runtime.spec.image != nil else { return }
         let before = runtime.spec
-        let digest = await imageWatch.digest(for: before, force: force)
+        var digest = await imageWatch.digest(for: before, force: force)
+        if force {
+            mustConfirmImage = await imageWatch.state?.error != nil
+            if mustConfirmImage { digest = nil }
+        }
         // A reload while the registry answered: the next tick looks again.
-        guard let digest, digest != before.imageDigest, runtime.spec == before else { return }
+        guard digest != before.imageDigest, runtime.spec == before else { return }
         var spec = before
         spec.imageDigest = digest
         do {
             let input = pendingInput
             runtime = try makeRuntime(spec, lock, { _ = input.yield() })
-            logger.info("image digest in force", metadata: ["image": "\(spec.image?.tagged ?? "")", "digest": "\(digest)",
+            logger.info("image digest in force", metadata: ["image": "\(spec.image?.tagged ?? "")", "digest": "\(digest ?? "none until the registry answers")",
                                                             "revision": "\(spec.revision.short)"])
         } catch {
-            logger.error("could not run the new image digest \(digest); the last one keeps running:\n\(error)")
+            logger.error("could not run the image digest \(digest ?? "none"); the last one keeps running:\n\(error)")
         }
     }
 

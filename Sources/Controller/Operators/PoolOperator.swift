@@ -67,8 +67,13 @@ public struct PoolOperator: Sendable {
     }
 
     func remove(_ r: InstanceRecord, kind: String) async throws {
-        // A project of its own goes whole: it held an agent's instance, never reused.
-        if let p = r.projectId {
+        // A project of its own goes whole: it held an agent's instance, never reused. One
+        // not recorded (found before its record named it) is looked up in a listing.
+        var project = r.projectId
+        if project == nil, let s = r.serviceId {
+            project = try await platform.observe().services.first { $0.serviceId == s }?.project?.projectId
+        }
+        if let p = project {
             try await platform.deleteProject(projectId: p)
         } else if let s = r.serviceId {
             try await platform.deleteService(serviceId: s)

@@ -270,6 +270,15 @@ public struct Executor: Sendable {
     }
 
     func mark(_ a: PlanAction.Mark, _ observed: ClassifiedInstance?) async throws {
+        try await markState(a, observed)
+        // Found in a project of its own without a record of it (adopted by name): recorded
+        // now, so that project is never reused and goes whole with it.
+        if let project = observed?.service?.project, observed?.record?.projectId == nil {
+            try await store.recordProject(instanceId: a.instanceId, projectId: project.projectId)
+        }
+    }
+
+    func markState(_ a: PlanAction.Mark, _ observed: ClassifiedInstance?) async throws {
         // Back from crashed: adopted in the store already (adopt only takes unclaimed
         // records), so only its mark changes; else it would be re-marked every tick.
         if a.toState == .adopted, a.fromState != .crashed {

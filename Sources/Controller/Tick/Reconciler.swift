@@ -35,7 +35,9 @@ public actor Reconciler {
     /// Tokens `projectCreate` rotates over: the planner's pace allows one project per
     /// interval for each.
     let projectCreateTokens: Int
-    var sawEmptyListing = false
+    /// Placements (the shared environment: false; projects of their own: true) whose last
+    /// listing was empty while the store knew services there.
+    var sawEmptyListing: Set<Bool> = []
 
     public init(spec: EnvironmentSpec, observer: Observer, executor: Executor, lock: TickLock = TickLock(), logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() },
@@ -173,30 +175,32 @@ public actor Reconciler {
     func checkPlausible(_ observed: ObservedState, remember: Bool = true) -> ObservedState {
         guard observed.complete else {
             // A failed observation breaks the row: empty, failed, empty is not twice in a row.
-            if remember { sawEmptyListing = false }
+            if remember { sawEmptyListing = [] }
             return observed
         }
-        var suspicious: Int?
+        // A record's placement is its listed service's, else the project it names; without
+        // a shared environment, every record is in the projects.
+        let shared = spec.platform == .local || spec.railway.placement == .sharedProject || spec.railway.environmentId != nil
+        var empty: Set<Bool> = []
+        var known = 0
         for inProjects in [false, true] {
             let listed = observed.instances.contains { $0.service.map { ($0.project != nil) == inProjects } ?? false }
-            // A record's placement is its listed service's, else the project it names.
-            let known = observed.instances.filter { i in
-                i.record?.serviceId != nil && ((i.service.map { $0.project != nil } ?? (i.record?.projectId != nil)) == inProjects)
+            let here = observed.instances.filter { i in
+                i.record?.serviceId != nil
+                    && (i.service.map { $0.project != nil } ?? (i.record?.projectId != nil || !shared)) == inProjects
             }.count
-            if !listed && known > 0 { suspicious = (suspicious ?? 0) + known }
-        }
-        if let known = suspicious {
-            defer { if remember { sawEmptyListing = true } }
-            if !sawEmptyListing {
-                var o = observed
-                o.complete = false
-                o.incompleteReason = "the platform listed no services while the store knows \(known); waiting for a second listing"
-                return o
+            if !listed && here > 0 {
+                empty.insert(inProjects)
+                if !sawEmptyListing.contains(inProjects) { known += here }
             }
-        } else if remember {
-            sawEmptyListing = false
         }
-        return observed
+        defer { if remember { sawEmptyListing = empty } }
+        // Believed only when the same placement came back empty twice in a row.
+        guard known > 0 else { return observed }
+        var o = observed
+        o.complete = false
+        o.incompleteReason = "the platform listed no services while the store knows \(known); waiting for a second listing"
+        return o
     }
 
     func log(_ t: TickResult) {

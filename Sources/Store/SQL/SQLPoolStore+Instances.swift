@@ -53,6 +53,13 @@ extension SQLPoolStore {
         if updated.isEmpty { throw StoreError.unknownInstance(instanceId) }
     }
 
+    public func recordProject(instanceId: String, projectId: String) async throws {
+        try await driver.write("recordProject") { db in
+            try await db.run("UPDATE instances SET project_id = COALESCE(project_id, $2) WHERE instance_id = $1",
+                             .text(instanceId), .text(projectId))
+        }
+    }
+
     public func mark(instanceId: String, serviceId: String?, domain: String?, state: InstanceState, at: Date) async throws {
         try requireNonEmpty(instanceId, "instanceId")
         try await driver.write("mark") { db in
