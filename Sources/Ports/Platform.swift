@@ -10,6 +10,8 @@ public protocol Platform: Sendable {
     /// Every service of the environment, in one observation. Throws rather than return a
     /// partial list: a missing page must never look like a deleted service.
     func listServices() async throws -> [PlatformService]
+    /// Whether instances may live in projects of their own (placement projectPerInstance).
+    var hasProjects: Bool { get }
     /// The services and the pool's own projects in one observation (one paged query per
     /// placement). By default the services alone: a platform without projects.
     func observe() async throws -> PlatformListing
@@ -60,6 +62,7 @@ public struct PlatformUnsupported: Error, CustomStringConvertible {
 }
 
 extension Platform {
+    public var hasProjects: Bool { false }
     public func observe() async throws -> PlatformListing {
         PlatformListing(services: try await listServices())
     }

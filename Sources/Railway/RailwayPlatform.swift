@@ -14,6 +14,8 @@ public struct RailwayPlatform: Platform {
         self.client = client
     }
 
+    public var hasProjects: Bool { config.workspaceId != nil }
+
     public func listServices() async throws -> [PlatformService] {
         try await observe().services
     }

@@ -25,6 +25,7 @@ final class CrashingPlatform: Platform, @unchecked Sendable {
     }
 
     func listServices() async throws -> [PlatformService] { try await base.listServices() }
+    var hasProjects: Bool { base.hasProjects }
     func observe() async throws -> PlatformListing { try await base.observe() }
     func createProject(_ b: InstanceBlueprint) async throws -> ProjectPlacement { try await step { try await base.createProject(b) } }
     func deleteService(serviceId: String, in project: ProjectPlacement?) async throws { try await base.deleteService(serviceId: serviceId, in: project) }

@@ -187,7 +187,6 @@ import Testing
             #expect(await loop.runtime.spec.imageDigest == ReconcileWorld.digestB)
             #expect(await loop.image?.error != nil)
             #expect(await !loop.runtime.reconciler.tick().plan.hasChanges)
-            _ = parts
         }
     }
 

@@ -17,6 +17,29 @@ import Testing
         }
     }
 
+    /// A tick's write holding an idle row (a mark, recordHealthy) while a claim picks: the
+    /// claim waits for it instead of answering "pool empty" with an instance idle.
+    @Test(arguments: StoreBackend.underTest)
+    func aClaimWaitsForATicksShortWriteInsteadOfAnsweringEmpty(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            try await seedIdle(store, 1)
+            let sql = try #require(store as? SQLPoolStore)
+            let (locked, lockedInput) = AsyncStream<Void>.makeStream()
+            let writer = Task {
+                try await sql.driver.write("test: a tick's write") { db in
+                    _ = try await db.run("UPDATE instances SET last_healthy_at = $1 WHERE instance_id = $2",
+                                         .date(t0), .text("b000"))
+                    lockedInput.yield()
+                    try await Task.sleep(for: .milliseconds(150))
+                }
+            }
+            for await _ in locked { break }
+            let start = try await store.beginClaim(agentName: "waiting", idempotencyKey: "k-wait", at: t0)
+            #expect(try takenId(start) == "b000", "answered \(start) while an instance was idle")
+            try await writer.value
+        }
+    }
+
     @Test(arguments: StoreBackend.underTest)
     func concurrentClaimsTakeTheOldestAndRecordEveryAnswer(backend: StoreBackend) async throws {
         try await backend.withStore { store in

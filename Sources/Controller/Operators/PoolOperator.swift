@@ -70,7 +70,7 @@ public struct PoolOperator: Sendable {
         // A project of its own goes whole: it held an agent's instance, never reused. One
         // not recorded (found before its record named it) is looked up in a listing.
         var project = r.projectId
-        if project == nil, let s = r.serviceId {
+        if project == nil, platform.hasProjects, let s = r.serviceId {
             project = try await platform.observe().services.first { $0.serviceId == s }?.project?.projectId
         }
         if let p = project {

@@ -67,6 +67,32 @@ extension SQLPoolStore {
         }
     }
 
+    static let idleCondition = "marked = 'idle' AND claim = 'none' AND retired_reason IS NULL AND forgotten_at IS NULL"
+
+    /// Up to `count` idle instances, oldest first, locked for this transaction. Postgres
+    /// skips rows another transaction holds (another claim batch takes them), but a
+    /// tick's short writes (a mark, `recordHealthy` over every healthy instance) hold idle
+    /// rows too: when fewer were picked than are idle, the pick is tried again for up to
+    /// 250 ms rather than answering "pool empty" while instances are idle.
+    static func pickIdle(_ count: Int, _ dialect: SQLDialect, _ db: any SQLSession) async throws -> [String] {
+        var picked: [String] = []
+        for attempt in 0..<11 {
+            let exclude = picked.isEmpty ? "" : " AND instance_id NOT IN (\((0..<picked.count).map { "$\($0 + 2)" }.joined(separator: ", ")))"
+            picked += try await db.run("""
+                SELECT instance_id FROM instances
+                WHERE \(idleCondition)\(exclude)
+                ORDER BY COALESCE(created_at, 0), instance_id
+                LIMIT $1\(dialect.claimPickLock)
+                """, [.integer(Int64(count - picked.count))] + picked.map { .text($0) }).map { try $0.requiredText("instance_id") }
+            guard picked.count < count, !dialect.claimPickLock.isEmpty, attempt < 10 else { break }
+            let idle = try await db.run("SELECT COUNT(*) AS n FROM instances WHERE \(idleCondition)")
+                .first.flatMap { try? $0.integer("n") } ?? 0
+            guard idle > Int64(picked.count) else { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return picked
+    }
+
     /// Answers the keys already used, then takes one instance per remaining claim, oldest
     /// first, in three statements whatever the batch size.
     private static func takeInstances(_ inputs: [BeginClaim], _ dialect: SQLDialect, _ db: any SQLSession) async throws -> [ClaimStart] {
@@ -87,14 +113,7 @@ extension SQLPoolStore {
         let takers = inputs.indices.filter { answers[$0] == nil }
         guard !takers.isEmpty else { return answers.map { $0! } }
 
-        // Picked and locked first (Postgres: rows another transaction is taking are
-        // skipped, not waited for), then taken only if still unclaimed.
-        let picked = try await db.run("""
-            SELECT instance_id FROM instances
-            WHERE marked = 'idle' AND claim = 'none' AND retired_reason IS NULL AND forgotten_at IS NULL
-            ORDER BY COALESCE(created_at, 0), instance_id
-            LIMIT $1\(dialect.claimPickLock)
-            """, .integer(Int64(takers.count))).map { try $0.requiredText("instance_id") }
+        let picked = try await pickIdle(takers.count, dialect, db)
         let pairs = zip(takers, picked).map { (request: $0, instanceId: $1) }
         var taken: [String: InstanceRecord] = [:]
         if !pairs.isEmpty {
