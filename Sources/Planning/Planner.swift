@@ -68,6 +68,8 @@ struct Rules {
     let sinceLastFailure: TimeInterval?
     /// The pool's own projects (placement projectPerInstance).
     let projects: [PlatformProject]
+    /// Their ids, for the deletes that name one.
+    let listedProjects: Set<String>
     /// Services in the shared project's environment, the pool's or not (its service cap).
     let sharedServices: Int
     let now: Date
@@ -78,6 +80,7 @@ struct Rules {
     init(desired: DesiredState, owned: [ClassifiedInstance], serviceNames: [String: Int], buildFailures: Int,
          sinceLastFailure: TimeInterval?, projects: [PlatformProject] = [], sharedServices: Int = 0, now: Date = .distantPast) {
         self.projects = projects
+        self.listedProjects = Set(projects.map(\.projectId))
         self.sharedServices = sharedServices
         self.now = now
         self.desired = desired
@@ -93,7 +96,7 @@ struct Rules {
         var action = PlanAction.delete(i, cause: cause, reason: reason)
         // A recorded project the listing no longer shows is gone already (deleted before a
         // crash, or by hand): the service goes by its id, and the record with it.
-        if case .delete(var d) = action, let p = d.projectId, !projects.contains(where: { $0.projectId == p }) {
+        if case .delete(var d) = action, let p = d.projectId, !listedProjects.contains(p) {
             d.projectId = nil
             action = .delete(d)
         }

@@ -54,6 +54,11 @@ public struct ProjectPlacement: Codable, Sendable, Equatable {
     }
 }
 
+extension PlatformProject {
+    /// Where its service lives, as the create and delete calls take it.
+    public var placement: ProjectPlacement { ProjectPlacement(projectId: projectId, environmentId: environmentId) }
+}
+
 /// A platform asked for what it does not have (projects, on a platform without them).
 public struct PlatformUnsupported: Error, CustomStringConvertible {
     public var what: String

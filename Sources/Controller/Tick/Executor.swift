@@ -159,7 +159,7 @@ public struct Executor: Sendable {
             guard let p = known.projects[id], p.serviceCount == 0 else {
                 throw Refusal(reason: "project \(id) is not an empty project of this pool")
             }
-            return ProjectPlacement(projectId: p.projectId, environmentId: p.environmentId)
+            return p.placement
         }
         try stillLeading()
         return try await platform.createProject(bp)
@@ -173,7 +173,7 @@ public struct Executor: Sendable {
         }
         var bp = blueprint(a.instanceId, a.name)
         let service = observed?.service
-        if let p = service?.project { bp.project = ProjectPlacement(projectId: p.projectId, environmentId: p.environmentId) }
+        if let p = service?.project { bp.project = p.placement }
         try await store.recordIntent(instanceId: a.instanceId, serviceName: a.name, revision: revision,
                                      tokenVersion: tokenVersion, at: clock())
         // The record as this tick observed it: a new instance has none yet.
@@ -253,9 +253,7 @@ public struct Executor: Sendable {
             // An unclaimed instance's project of its own is kept, empty, for the next create.
             // A service the listing does not show is deleted in the project its record names
             // (in every environment of it), never in the shared environment.
-            let listed = known.byService[s]?.service?.project.map {
-                ProjectPlacement(projectId: $0.projectId, environmentId: $0.environmentId)
-            }
+            let listed = known.byService[s]?.service?.project?.placement
             let recorded = (known.byService[s] ?? known.unlisted[a.instanceId])?.record?.projectId.map {
                 ProjectPlacement(projectId: $0, environmentId: "")
             }
