@@ -14,6 +14,8 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+// The router tests' channel type, so a request context can tell it from a connection.
+let nioEmbedded: Target.Dependency = .product(name: "NIOEmbedded", package: "swift-nio")
 let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
 let hummingbirdCore: Target.Dependency = .product(name: "HummingbirdCore", package: "hummingbird")
@@ -61,7 +63,7 @@ let package = Package(
         .target(name: "Model"),
         // The seams toward the outside: where instances run (Platform) and how an instance
         // is probed and claimed. The adapters (Railway, LocalPlatform, AgentClient) implement them.
-        .target(name: "Ports", dependencies: ["Model"]),
+        .target(name: "Ports", dependencies: ["Model", "Credentials"]),
         // The classifier, the pure planner and its rules, the plan, instance naming. Pure by
         // construction: it may depend on Spec and Model only (no store, network, clock or log).
         .target(name: "Planning", dependencies: ["Spec", "Model"]),
@@ -81,7 +83,7 @@ let package = Package(
         // An in-memory Railway GraphQL server on loopback, for tests and `poolctl fake-railway`.
         // It uses Railway's documents to accept exactly what the client may send.
         // HTTPTypes: header names such as Project-Access-Token in Hummingbird's requests.
-        .target(name: "RailwayFake", dependencies: ["Model", "Ports", "Railway", hummingbird, httpTypes, logging]),
+        .target(name: "RailwayFake", dependencies: ["Model", "Ports", "Planning", "Railway", hummingbird, httpTypes, httpClient, logging]),
         // HTTP client for one agent instance: status probes and claim calls (docs/agent-contract.md).
         .target(name: "AgentClient", dependencies: ["Model", "Ports", httpClient, nioCore, nioHTTP1, logging]),
         // A fake agent instance speaking docs/agent-contract.md, with injectable failure modes:
@@ -105,7 +107,7 @@ let package = Package(
         // NIOHTTPTypes: the HTTP/1 channel and the request parts the edge limits read.
         .target(name: "Server", dependencies: [
             "Controller", "Store", "Spec", "Credentials", "Model", "Ports", "Planning", "Views", "QRCode",
-            hummingbird, hummingbirdCore, logging, lifecycle, unixSignals, crypto, httpTypes, nioCore, nioHTTPTypes, metrics, prometheus,
+            hummingbird, hummingbirdCore, logging, lifecycle, unixSignals, crypto, httpTypes, nioCore, nioEmbedded, nioHTTPTypes, metrics, prometheus,
         ], resources: [.copy("openapi.yaml"), .copy("dashboard.html")]),
         .executableTarget(name: "poolctl", dependencies: [
             "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Controller", "Views", "Store", "Railway", "RailwayFake",

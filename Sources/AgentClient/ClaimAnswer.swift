@@ -5,24 +5,16 @@ import Ports
 enum ClaimAnswer {
     /// The fields of a create or join answer, and of the plugin's error bodies.
     private struct Body: Decodable {
-        var conversationId: String?
-        var inviteUrl: String?
-        var inviteSlug: String?
-        var status: String?
-        var error: String?
-        /// The Python runtime's error field.
-        var detail: String?
+        var conversationId, inviteUrl, inviteSlug: String?
+        /// `error`, and `detail`: the Python runtime's error field.
+        var status, error, detail: String?
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             // A field of another JSON type counts as missing: `conversationId: 42` is no id.
-            func string(_ key: CodingKeys) -> String? { (try? c.decodeIfPresent(String.self, forKey: key)) ?? nil }
-            conversationId = string(.conversationId)
-            inviteUrl = string(.inviteUrl)
-            inviteSlug = string(.inviteSlug)
-            status = string(.status)
-            error = string(.error)
-            detail = string(.detail)
+            (conversationId, inviteUrl, inviteSlug) = (c.lenient(String.self, .conversationId), c.lenient(String.self, .inviteUrl),
+                                                       c.lenient(String.self, .inviteSlug))
+            (status, error, detail) = (c.lenient(String.self, .status), c.lenient(String.self, .error), c.lenient(String.self, .detail))
         }
 
         enum CodingKeys: String, CodingKey { case conversationId, inviteUrl, inviteSlug, status, error, detail }

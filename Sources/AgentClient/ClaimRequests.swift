@@ -1,3 +1,6 @@
+// Both bodies are made in this module only (the claim caller), so their memberwise
+// initializers stay internal.
+
 /// Body of `POST /convos/conversation`: the pool's usual fields (docs/agent-contract.md section 3).
 public struct CreateConversationRequest: Encodable, Sendable, Equatable {
     /// Conversation name.
@@ -8,13 +11,6 @@ public struct CreateConversationRequest: Encodable, Sendable, Equatable {
     public var env: String
     /// Replaces the agent's operator instructions when not blank.
     public var instructions: String
-
-    public init(name: String, profileName: String, env: String, instructions: String) {
-        self.name = name
-        self.profileName = profileName
-        self.env = env
-        self.instructions = instructions
-    }
 }
 
 /// Body of `POST /convos/join` (docs/agent-contract.md section 4).
@@ -24,11 +20,4 @@ public struct JoinRequest: Encodable, Sendable, Equatable {
     public var profileName: String
     public var env: String
     public var instructions: String
-
-    public init(inviteUrl: String, profileName: String, env: String, instructions: String) {
-        self.inviteUrl = inviteUrl
-        self.profileName = profileName
-        self.env = env
-        self.instructions = instructions
-    }
 }

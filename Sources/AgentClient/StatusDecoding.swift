@@ -44,7 +44,7 @@ struct StatusAnswer: Decodable {
 
 extension KeyedDecodingContainer {
     /// The value, or nil when it is missing, null or of another JSON type.
-    fileprivate func lenient<T: Decodable>(_ type: T.Type, _ key: Key) -> T? {
+    func lenient<T: Decodable>(_ type: T.Type, _ key: Key) -> T? {
         (try? decodeIfPresent(type, forKey: key)) ?? nil
     }
 }

@@ -1,19 +1,13 @@
 /// Railway's `DeploymentStatus` enum, value for value (see Railway's published schema).
 /// The local platform reports the same values so the planner has one vocabulary.
 public enum DeployStatus: String, Codable, CaseIterable, Sendable {
-    case building = "BUILDING"
-    case crashed = "CRASHED"
-    case deploying = "DEPLOYING"
-    case failed = "FAILED"
-    case initializing = "INITIALIZING"
-    case needsApproval = "NEEDS_APPROVAL"
-    case queued = "QUEUED"
-    case removed = "REMOVED"
-    case removing = "REMOVING"
-    case skipped = "SKIPPED"
-    case sleeping = "SLEEPING"
-    case success = "SUCCESS"
-    case waiting = "WAITING"
+    // On the way up.
+    case waiting = "WAITING", needsApproval = "NEEDS_APPROVAL", queued = "QUEUED", initializing = "INITIALIZING"
+    case building = "BUILDING", deploying = "DEPLOYING"
+    // Up, or asleep.
+    case success = "SUCCESS", sleeping = "SLEEPING"
+    // Ended.
+    case failed = "FAILED", crashed = "CRASHED", skipped = "SKIPPED", removing = "REMOVING", removed = "REMOVED"
 
     /// Terminal and not running: an unclaimed instance in this state is dead.
     public var isTerminalFailure: Bool {

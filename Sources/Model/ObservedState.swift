@@ -6,6 +6,10 @@ public struct ObservedInstance: Sendable, Equatable {
     public var service: PlatformService?
     public var probe: ProbeResult
     public var record: InstanceRecord?
+    /// False when `probe` is the instance's last answer carried from an earlier tick (with
+    /// webhooks, an instance that cannot have changed is not probed again): it says nothing
+    /// of the instance's health now. Not part of the snapshot format.
+    public var probedNow = true
 
     public init(service: PlatformService?, probe: ProbeResult = .notProbed, record: InstanceRecord? = nil) {
         self.service = service
@@ -36,6 +40,8 @@ public struct ObservedState: Sendable, Equatable {
     /// The pool's own projects (placement projectPerInstance), empty ones included: what
     /// creates reuse and the pace of `projectCreate` is read from.
     public var projects: [PlatformProject] = []
+    /// What the observation called and probed. Not part of the snapshot format.
+    public var report = ObservationReport()
 
     public init(complete: Bool = true, incompleteReason: String? = nil,
                 consecutiveBuildFailures: Int = 0, lastBuildFailureAt: Date? = nil, instances: [ObservedInstance],
@@ -47,5 +53,19 @@ public struct ObservedState: Sendable, Equatable {
         self.incompleteReason = incompleteReason
         self.consecutiveBuildFailures = consecutiveBuildFailures
         self.instances = instances
+    }
+}
+
+/// What one observation did, for the loop's webhook bookkeeping and the benchmarks.
+public struct ObservationReport: Sendable, Equatable {
+    /// Whether the platform was listed (a Railway call), or the last listing reused.
+    public var listed: Bool
+    /// Instances probed this tick.
+    public var probed: Int
+    /// Services whose change no webhook reported (found by a listing against the last one).
+    public var unreported: [String]
+
+    public init(listed: Bool = true, probed: Int = 0, unreported: [String] = []) {
+        (self.listed, self.probed, self.unreported) = (listed, probed, unreported)
     }
 }

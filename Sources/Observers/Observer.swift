@@ -19,10 +19,14 @@ public struct Observer: Sendable {
     public var probeTimeout: Duration
     /// Each instance is probed with its own credential (by the secret version on its record).
     public var credentials: InstanceCredentials
+    /// The last listing and probe answers, for ticks that list or probe less than all (with
+    /// webhooks); nil: every tick observes everything.
+    public var cache: ObservationCache?
 
     public init(platform: any Platform, store: any PoolStore, prober: (any StatusProber)?,
                 prefix: String, revision: String, scheme: String, probeTimeout: Duration,
-                credentials: InstanceCredentials) {
+                credentials: InstanceCredentials, cache: ObservationCache? = nil) {
+        self.cache = cache
         self.probeTimeout = probeTimeout
         self.credentials = credentials
         self.platform = platform
@@ -33,13 +37,26 @@ public struct Observer: Sendable {
         self.scheme = scheme
     }
 
-    /// - Parameter abandonedBefore: a claim in flight since before this is probed too, so
-    ///   that the tick can end it by what the instance says (it is never probed otherwise).
-    public func observe(abandonedBefore: Date = .distantPast) async -> ObservedState {
+    /// - Parameters:
+    ///   - abandonedBefore: a claim in flight since before this is probed too, so that the
+    ///     tick can end it by what the instance says (it is never probed otherwise).
+    ///   - scope: what to list and probe (`ObservationScope`); a scope that lists nothing
+    ///     lists all the same when there is no earlier listing to reuse.
+    public func observe(abandonedBefore: Date = .distantPast, scope: ObservationScope = .full) async -> ObservedState {
         // The listing first, the store after it: a record is never older than the listing
         // it is joined with, so a claim that started during the listing is seen as one.
         let listing: Result<PlatformListing, any Error>
-        do { listing = .success(try await platform.observe()) } catch { listing = .failure(error) }
+        var report = ObservationReport()
+        if !scope.list, let cached = cache?.lastListing {
+            listing = .success(cached)
+            report.listed = false
+        } else {
+            do {
+                let listed = try await platform.observe()
+                report.unreported = cache?.store(listed, named: scope.named) ?? []
+                listing = .success(listed)
+            } catch { listing = .failure(error) }
+        }
         let stored: StoreObservation
         do {
             stored = try await store.observe(revision: revision)
@@ -49,6 +66,7 @@ public struct Observer: Sendable {
         var observed = ObservedState(complete: true, consecutiveBuildFailures: stored.consecutiveBuildFailures,
                                      lastBuildFailureAt: stored.lastBuildFailureAt, instances: [],
                                      requests: stored.requests, claimsInFlight: stored.claimsInFlight)
+        observed.report = report
         switch listing {
         case .failure(let error):
             observed.complete = false
@@ -60,7 +78,7 @@ public struct Observer: Sendable {
         }
         // Without a listing only abandoned claims are probed: they are reached at their
         // record's domain, not their service's.
-        await probe(&observed, abandonedBefore: abandonedBefore)
+        await probe(&observed, abandonedBefore: abandonedBefore, scope: scope)
         return observed
     }
 
@@ -68,10 +86,17 @@ public struct Observer: Sendable {
     /// calling (a probe must never race a claim), and claims abandoned in flight. An
     /// instance whose secret version the pool no longer holds is not called: it counts as
     /// refusing the pool (401), a configuration fault the operator must see.
-    func probe(_ observed: inout ObservedState, abandonedBefore: Date) async {
+    ///
+    /// A scope that does not probe all (webhooks healthy) probes of those only the ones
+    /// that may have changed: never answered, last answer not "ready" (provisioning, or
+    /// unreachable), or named by a webhook. The others keep their last answer, marked as
+    /// carried (`probedNow` false). Claimed instances that answered are thus probed at a
+    /// resync, not every tick.
+    func probe(_ observed: inout ObservedState, abandonedBefore: Date, scope: ObservationScope = .full) async {
         guard let prober else { return }
         var targets: [ProbeTarget] = []
         var noCredential: Set<String> = []
+        var carried: [String: ProbeResult] = [:]
         for i in observed.instances {
             guard let id = Ownership.ownerId(of: i, prefix: prefix) else { continue }
             let domain: String
@@ -81,6 +106,11 @@ public struct Observer: Sendable {
                       let d = i.record?.domain else { continue }
                 domain = d
             } else if let s = i.service, s.deployStatus == .success, let d = s.domain {
+                if !scope.probeAll, !scope.named.contains(s.serviceId), let last = cache?.probe(Self.probeKey(i)),
+                   case .status(let answer) = last, answer.usable {
+                    carried[Self.probeKey(i)] = last
+                    continue
+                }
                 domain = d
             } else {
                 continue
@@ -93,9 +123,17 @@ public struct Observer: Sendable {
             targets.append(ProbeTarget(id: Self.probeKey(i), baseURL: "\(scheme)://\(domain)", bearer: bearer))
         }
         var results = targets.isEmpty ? [:] : await prober.probeAll(targets, timeout: probeTimeout)
+        observed.report.probed = targets.count
         for key in noCredential { results[key] = .unauthorized }
+        cache?.keep(results, observed: Set(observed.instances.map(Self.probeKey)))
         for k in observed.instances.indices {
-            if let r = results[Self.probeKey(observed.instances[k])] { observed.instances[k].probe = r }
+            let key = Self.probeKey(observed.instances[k])
+            if let r = results[key] {
+                observed.instances[k].probe = r
+            } else if let r = carried[key] {
+                observed.instances[k].probe = r
+                observed.instances[k].probedNow = false
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import Credentials
+
 /// Everything a create needs, resolved from the spec before the first platform call.
 public struct InstanceBlueprint: Codable, Sendable, Equatable {
     public var name: String
@@ -28,15 +30,5 @@ public struct InstanceBlueprint: Codable, Sendable, Equatable {
         self.image = image
         self.registryCredentials = registryCredentials
         self.projectName = projectName
-    }
-}
-
-public struct RegistryLogin: Codable, Sendable, Equatable {
-    public var username: String
-    public var password: String
-
-    public init(username: String, password: String) {
-        self.username = username
-        self.password = password
     }
 }

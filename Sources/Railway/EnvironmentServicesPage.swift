@@ -13,17 +13,9 @@ struct EnvironmentServicesAnswer: Decodable, Sendable {
     struct Environment: Decodable, Sendable {
         var serviceInstances: Connection
     }
-    struct Connection: Decodable, Sendable {
-        var edges: [Edge]
-        var pageInfo: PageInfo
-    }
-    struct Edge: Decodable, Sendable {
-        var node: Node
-    }
-    struct PageInfo: Decodable, Sendable {
-        var hasNextPage: Bool
-        var endCursor: String?
-    }
+    struct Connection: Decodable, Sendable { var edges: [Edge]; var pageInfo: PageInfo }
+    struct Edge: Decodable, Sendable { var node: Node }
+    struct PageInfo: Decodable, Sendable { var hasNextPage: Bool; var endCursor: String? }
     struct Node: Decodable, Sendable {
         var serviceId: String
         var serviceName: String

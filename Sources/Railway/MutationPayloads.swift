@@ -68,64 +68,13 @@ struct ProjectEnvironmentsAnswer: Decodable, Sendable {
     var project: Project?
 }
 
-struct ProjectDeleteVariables: Encodable, Sendable { var id: String }
-struct ProjectDeleteAnswer: Decodable, Sendable { var projectDelete: Bool }
-
-struct ProjectRenameVariables: Encodable, Sendable {
-    var id: String
-    var name: String
-}
-
-struct ProjectRenameAnswer: Decodable, Sendable {
-    struct Project: Decodable, Sendable { var id: String }
-    var projectUpdate: Project
-}
-
-struct ServiceCreateAnswer: Decodable, Sendable {
-    struct Service: Decodable, Sendable { var id: String }
-    var serviceCreate: Service
-}
-
-struct ServiceInstanceConfigureVariables: Encodable, Sendable {
-    var serviceId: String
-    var environmentId: String
-    var rootDirectory: String
-}
-
-struct ServiceInstanceConfigureAnswer: Decodable, Sendable {
-    var serviceInstanceUpdate: Bool
-}
-
-struct ServiceDomainCreateVariables: Encodable, Sendable {
-    var serviceId: String
-    var environmentId: String
-    var targetPort: Int
-}
-
-struct ServiceDomainCreateAnswer: Decodable, Sendable {
-    struct Domain: Decodable, Sendable { var domain: String }
-    var serviceDomainCreate: Domain
-}
-
-struct ServiceConnectVariables: Encodable, Sendable {
-    var id: String
-    var repo: String
-    var branch: String
-}
-
-struct ServiceConnectAnswer: Decodable, Sendable {
-    struct Service: Decodable, Sendable { var id: String }
-    var serviceConnect: Service
-}
-
-struct ServiceDisconnectVariables: Encodable, Sendable {
-    var id: String
-}
-
-struct ServiceDisconnectAnswer: Decodable, Sendable {
-    struct Service: Decodable, Sendable { var id: String }
-    var serviceDisconnect: Service
-}
+/// The variables of a mutation on one service or project by id (delete, disconnect).
+struct IdVariables: Encodable, Sendable { var id: String }
+/// The variables of `serviceUpdate` and `projectUpdate` renames.
+struct RenameVariables: Encodable, Sendable { var id: String; var name: String }
+struct ServiceInstanceConfigureVariables: Encodable, Sendable { var serviceId: String; var environmentId: String; var rootDirectory: String }
+struct ServiceDomainCreateVariables: Encodable, Sendable { var serviceId: String; var environmentId: String; var targetPort: Int }
+struct ServiceConnectVariables: Encodable, Sendable { var id: String; var repo: String; var branch: String }
 
 struct ServiceDeleteVariables: Encodable, Sendable {
     var id: String
@@ -133,16 +82,29 @@ struct ServiceDeleteVariables: Encodable, Sendable {
     var environmentId: String?
 }
 
-struct ServiceDeleteAnswer: Decodable, Sendable {
-    var serviceDelete: Bool
+/// The answer of a mutation that answers one field (`{"serviceCreate": {"id": ...}}`):
+/// its value, whatever the field is called.
+struct OnlyField<Value: Decodable & Sendable>: Decodable, Sendable {
+    var value: Value
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        guard container.allKeys.count == 1, let key = container.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "expected one field, got \(container.allKeys.map(\.stringValue))"))
+        }
+        value = try container.decode(Value.self, forKey: key)
+    }
 }
 
-struct ServiceRenameVariables: Encodable, Sendable {
-    var id: String
-    var name: String
-}
-
-struct ServiceRenameAnswer: Decodable, Sendable {
-    struct Service: Decodable, Sendable { var id: String }
-    var serviceUpdate: Service
-}
+/// What a mutation answers of the service or project it changed.
+struct Identified: Decodable, Sendable { var id: String }
+/// What `serviceDomainCreate` answers.
+struct CreatedDomain: Decodable, Sendable { var domain: String }

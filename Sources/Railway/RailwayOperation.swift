@@ -18,20 +18,18 @@
 /// placement projectPerInstance a `ProjectCreate` (or a kept empty project) comes first,
 /// and `WorkspaceProjectServices` observes every project in one paged query.
 public enum RailwayOperation: String, CaseIterable, Sendable {
-    case environmentServices = "EnvironmentServices"
-    case serviceCreate = "ServiceCreate"
-    case serviceInstanceConfigure = "ServiceInstanceConfigure"
-    case serviceDomainCreate = "ServiceDomainCreate"
-    case serviceConnect = "ServiceConnect"
-    case serviceDisconnect = "ServiceDisconnect"
-    case serviceDelete = "ServiceDelete"
-    case serviceRename = "ServiceRename"
-    case environmentPatchCommit = "EnvironmentPatchCommit"
-    case projectCreate = "ProjectCreate"
+    // Reads.
+    case environmentServices = "EnvironmentServices", workspaceProjectServices = "WorkspaceProjectServices"
     case projectEnvironments = "ProjectEnvironments"
-    case projectDelete = "ProjectDelete"
-    case projectRename = "ProjectRename"
-    case workspaceProjectServices = "WorkspaceProjectServices"
+    // The create steps, in the order above.
+    case projectCreate = "ProjectCreate", serviceCreate = "ServiceCreate", serviceInstanceConfigure = "ServiceInstanceConfigure"
+    case serviceDomainCreate = "ServiceDomainCreate", serviceConnect = "ServiceConnect", environmentPatchCommit = "EnvironmentPatchCommit"
+    case serviceDisconnect = "ServiceDisconnect"
+    // Deletes and renames.
+    case serviceDelete = "ServiceDelete", serviceRename = "ServiceRename", projectDelete = "ProjectDelete", projectRename = "ProjectRename"
+    // The pool's webhook (a workspace notification rule).
+    case notificationRules = "NotificationRules", notificationRuleCreate = "NotificationRuleCreate"
+    case notificationRuleDelete = "NotificationRuleDelete"
 
     /// Safe to send again when an attempt may or may not have been applied: the read, and
     /// the mutations that leave the same world however often they run. A retried create
@@ -39,7 +37,7 @@ public enum RailwayOperation: String, CaseIterable, Sendable {
     public var isSafeToRetry: Bool {
         switch self {
         case .environmentServices, .serviceDelete, .serviceRename, .workspaceProjectServices, .projectEnvironments,
-             .projectDelete, .projectRename: true
+             .projectDelete, .projectRename, .notificationRules, .notificationRuleDelete: true
         default: false
         }
     }

@@ -145,8 +145,8 @@ public struct RailwayPlatform: Platform {
                     registryCredentials: blueprint.registryCredentials.map {
                         RegistryCredentialsInput(username: $0.username, password: $0.password)
                     }),
-                expecting: ServiceCreateAnswer.self
-            ).serviceCreate.id
+                expecting: OnlyField<Identified>.self
+            ).value.id
         } catch let error as RailwayError {
             throw error.redacting(blueprint.secrets)
         }
@@ -159,7 +159,7 @@ public struct RailwayPlatform: Platform {
             .serviceInstanceConfigure,
             variables: ServiceInstanceConfigureVariables(serviceId: serviceId, environmentId: environmentId(blueprint),
                                                          rootDirectory: blueprint.rootDirectory),
-            expecting: ServiceInstanceConfigureAnswer.self)
+            expecting: OnlyField<Bool>.self)
     }
 
     public func createDomain(serviceId: String, _ blueprint: InstanceBlueprint) async throws -> String {
@@ -167,8 +167,8 @@ public struct RailwayPlatform: Platform {
             .serviceDomainCreate,
             variables: ServiceDomainCreateVariables(serviceId: serviceId, environmentId: environmentId(blueprint),
                                                     targetPort: blueprint.port),
-            expecting: ServiceDomainCreateAnswer.self
-        ).serviceDomainCreate.domain
+            expecting: OnlyField<CreatedDomain>.self
+        ).value.domain
     }
 
     /// From a repo: connect it, which starts the build. From an image: one commit with the
@@ -192,15 +192,15 @@ public struct RailwayPlatform: Platform {
         _ = try await client.send(
             .serviceConnect,
             variables: ServiceConnectVariables(id: serviceId, repo: blueprint.repo, branch: blueprint.branch),
-            expecting: ServiceConnectAnswer.self)
+            expecting: OnlyField<Identified>.self)
     }
 
     /// An image pinned by digest cannot move: nothing to pin.
     public func pinSource(serviceId: String, _ blueprint: InstanceBlueprint) async throws {
         guard blueprint.image == nil else { return }
         _ = try await client.send(
-            .serviceDisconnect, variables: ServiceDisconnectVariables(id: serviceId),
-            expecting: ServiceDisconnectAnswer.self)
+            .serviceDisconnect, variables: IdVariables(id: serviceId),
+            expecting: OnlyField<Identified>.self)
     }
 
     /// Idempotent: a service that is already gone counts as deleted.
@@ -213,7 +213,7 @@ public struct RailwayPlatform: Platform {
             _ = try await client.send(
                 .serviceDelete,
                 variables: ServiceDeleteVariables(id: serviceId, environmentId: Self.deleteEnvironment(project, config)),
-                expecting: ServiceDeleteAnswer.self)
+                expecting: OnlyField<Bool>.self)
         }
     }
 
@@ -229,22 +229,22 @@ public struct RailwayPlatform: Platform {
     public func renameService(serviceId: String, to name: String) async throws {
         try await ignoringNotFound {
             _ = try await client.send(
-                .serviceRename, variables: ServiceRenameVariables(id: serviceId, name: name),
-                expecting: ServiceRenameAnswer.self)
+                .serviceRename, variables: RenameVariables(id: serviceId, name: name),
+                expecting: OnlyField<Identified>.self)
         }
     }
 
     public func deleteProject(projectId: String) async throws {
         try await ignoringNotFound {
-            _ = try await client.send(.projectDelete, variables: ProjectDeleteVariables(id: projectId),
-                                      expecting: ProjectDeleteAnswer.self)
+            _ = try await client.send(.projectDelete, variables: IdVariables(id: projectId),
+                                      expecting: OnlyField<Bool>.self)
         }
     }
 
     public func renameProject(projectId: String, to name: String) async throws {
         try await ignoringNotFound {
-            _ = try await client.send(.projectRename, variables: ProjectRenameVariables(id: projectId, name: name),
-                                      expecting: ProjectRenameAnswer.self)
+            _ = try await client.send(.projectRename, variables: RenameVariables(id: projectId, name: name),
+                                      expecting: OnlyField<Identified>.self)
         }
     }
 

@@ -1,3 +1,5 @@
+import Planning
+
 /// A failure the fake answers with instead of (or, for latency, before) the real answer.
 public enum FakeFault: Sendable, Equatable {
     /// HTTP 429 with `Retry-After: <seconds>`.
@@ -61,17 +63,10 @@ struct FaultSchedule {
     }
 }
 
-/// A small seeded generator: rated faults repeat identically from run to run.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
+/// Rated faults repeat identically from run to run: the planner's seeded generator, read
+/// as a fraction.
+extension SplitMix64 {
     mutating func nextUnit() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53)
+        Double(next() >> 11) / Double(1 << 53)
     }
 }

@@ -20,6 +20,7 @@ extension FakeWorld {
                          emptyEnvironment: Bool, token: String = "") throws -> JSONValue {
         let v = variables
         if let answer = try projectAnswer(operation, v, token: token, empty: emptyEnvironment) { return answer }
+        if let answer = try ruleAnswer(operation, v) { return answer }
         switch operation {
         case "EnvironmentServices":
             return try environmentServices(projectId: v.required("projectId"),

@@ -105,6 +105,9 @@ struct FakeWorld {
     /// agents on loopback); made-up `*.up.railway.app` names after them.
     var agentDomains: [String] = []
     var onDomain: (@Sendable (_ domain: String, _ variables: [String: String]) -> Void)?
+    /// Notification rules (webhooks), and the status each deployment was last reported at.
+    var rules: [FakeRule] = []
+    var reported: [String: String] = [:]
     private var nextId = 0
 
     init(phases: FakePhaseDurations, epoch: Date) {

@@ -38,9 +38,33 @@ extension RailwayFake {
         world.index(of: id).map { world.services[$0] }
     }
 
-    /// Moves the fake clock: deployments advance QUEUED → BUILDING → DEPLOYING → SUCCESS.
+    /// Moves the fake clock: deployments advance QUEUED → BUILDING → DEPLOYING → SUCCESS,
+    /// and each that ends is sent to the notification rules that want it (as Railway does,
+    /// in the background: this returns before they are delivered).
     public func advance(by duration: Duration) {
         world.now += duration
+        for webhook in world.deploymentEvents(workspaceOfShared: Self.workspaceId) {
+            if dropNextWebhooks > 0 {
+                dropNextWebhooks -= 1
+                webhooksDropped.append(webhook)
+            } else {
+                webhooksSent.append(webhook)
+                outbox.yield(webhook)
+            }
+        }
+    }
+
+    /// The next `count` webhooks are lost on the way, as a delivery Railway never retries.
+    public func dropWebhooks(_ count: Int) {
+        dropNextWebhooks += count
+    }
+
+    /// The workspace's notification rules.
+    public var rules: [FakeRule] { world.rules }
+
+    /// Adds a rule directly (no call), e.g. a stale one of an earlier secret.
+    public func addRule(workspaceId: String, url: String, eventTypes: [String]) {
+        world.rules.append(FakeRule(id: world.makeId("rule"), workspaceId: workspaceId, eventTypes: eventTypes, url: url))
     }
 
     public func failNextBuilds(_ count: Int) {
@@ -73,11 +97,12 @@ extension RailwayFake {
     public var projectCreatesPaced: Int { world.projectCreatesPaced }
 
     /// Adds projects directly (no calls, no pace), each with one deployed image service
-    /// named like the project, e.g. to observe a large project-per-instance pool.
+    /// named like the project, e.g. to observe a large project-per-instance pool. Service
+    /// k is at `domains[k]` when given, else at `<name>.up.railway.app`.
     @discardableResult
     public func addProjectsWithServices(names: [String], workspaceId: String, image: String,
-                                        environmentName: String = "production") -> [String] {
-        names.map { name in
+                                        environmentName: String = "production", domains: [String]? = nil) -> [String] {
+        names.enumerated().map { k, name in
             let environment = world.makeId("env")
             let project = FakeProject(id: world.makeId("prj"), name: name, workspaceId: workspaceId,
                                       createdAt: world.date(world.now - .seconds(86_400)), environmentId: environment,
@@ -86,7 +111,7 @@ extension RailwayFake {
             _ = world.addService(name: name, projectId: project.id, environmentId: environment, variables: [:])
             let index = world.services.count - 1
             world.services[index].image = image
-            world.services[index].domains = ["\(name).up.railway.app"]
+            world.services[index].domains = [domains?[k] ?? "\(name).up.railway.app"]
             world.services[index].deployments = [FakeDeployment(id: world.makeId("dep"), startedAt: world.now - .seconds(86_400),
                                                                 fails: false, fromImage: true)]
             return project.id

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -51,6 +52,16 @@ public actor RailwayFake {
     var faults = FaultSchedule()
     private var rateLimitRemaining: Int
     private var serverTask: Task<Void, Never>?
+    /// Webhooks on their way, and the task that posts them.
+    let outbox: AsyncStream<FakeWebhook>.Continuation
+    private let outgoing: AsyncStream<FakeWebhook>
+    private var deliveryTask: Task<Void, Never>?
+    var dropNextWebhooks = 0
+    /// Webhooks sent (posted, answered or not) and dropped on purpose, in order.
+    public internal(set) var webhooksSent: [FakeWebhook] = []
+    public internal(set) var webhooksDropped: [FakeWebhook] = []
+    /// HTTP status of each delivery, in the order they were answered (0: no answer).
+    public private(set) var deliveryStatuses: [Int] = []
 
     public init(configuration: Configuration) throws {
         self.configuration = configuration
@@ -60,6 +71,7 @@ public actor RailwayFake {
         self.world.onDomain = configuration.onDomain
         self.world.projectCreateInterval = configuration.projectCreateInterval
         self.rateLimitRemaining = configuration.rateLimitBudget
+        (outgoing, outbox) = AsyncStream.makeStream(of: FakeWebhook.self)
     }
 
     // MARK: Server lifecycle
@@ -80,6 +92,17 @@ public actor RailwayFake {
             try? await app.run()
             continuation.finish()
         }
+        let outgoing = outgoing
+        deliveryTask = Task { [weak self] in
+            for await webhook in outgoing {
+                var request = HTTPClientRequest(url: webhook.url)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: webhook.body))
+                let status = (try? await HTTPClient.shared.execute(request, timeout: .seconds(10)))?.status.code
+                await self?.delivered(Int(status ?? 0))
+            }
+        }
         var bound: Int?
         for await port in ports { bound = port }
         guard let bound, bound > 0 else { throw FakeServerError.couldNotListen(host: host, port: port) }
@@ -88,7 +111,11 @@ public actor RailwayFake {
         return url
     }
 
+    private func delivered(_ status: Int) { deliveryStatuses.append(status) }
+
     public func stop() async {
+        deliveryTask?.cancel()
+        deliveryTask = nil
         serverTask?.cancel()
         await serverTask?.value
         serverTask = nil

@@ -16,6 +16,8 @@ public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> 
     DashboardRoute().register(on: router)
     // An instance's own token, not the pool key, opens this one route.
     SelfDestructRoute(context: context).register(on: router)
+    // Railway's events, behind their own secret in the path (not the pool key).
+    WebhookRoute(context: context).register(on: router)
 
     let protected = router.group("api/pool").add(middleware: BearerAuthMiddleware(apiKey: context.apiKey))
     PoolReadRoutes(context: context).registerProtected(on: protected)

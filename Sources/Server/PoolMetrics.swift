@@ -1,5 +1,6 @@
 import Controller
 import Credentials
+import Foundation
 import Model
 import Planning
 import Metrics
@@ -83,6 +84,22 @@ public struct PoolMetrics: Sendable {
         }
         Counter(label: "pool_claims_total", dimensions: [("outcome", outcome)], factory: factory).increment()
         Metrics.Timer(label: "pool_claim_duration_seconds", factory: factory).record(duration: duration)
+    }
+
+    /// One webhook delivery: its event type (Railway's, lower case; `other` for an unknown
+    /// one) and what became of it (`accepted`, `ignored`, `malformed`, `forbidden`).
+    public func recordWebhook(type: String, outcome: String) {
+        Counter(label: "pool_webhooks_total", dimensions: [("type", type), ("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// How webhooks stand: seconds since the last one (-1 before any), and the loop's mode
+    /// (1 on the mode in force: `off`, `healthy` or `polling`).
+    public func recordWebhooks(_ state: WebhookWatch.State, now: Date) {
+        Gauge(label: "pool_webhook_last_age_seconds", factory: factory)
+            .record(state.lastWebhookAt.map { now.timeIntervalSince($0) } ?? -1)
+        for mode in [WebhookWatch.Mode.off, .healthy, .polling] {
+            Gauge(label: "pool_webhook_mode", dimensions: [("mode", mode.rawValue)], factory: factory).record(state.mode == mode ? 1 : 0)
+        }
     }
 
     /// The Prometheus text exposition of everything recorded.

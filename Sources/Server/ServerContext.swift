@@ -15,16 +15,14 @@ public struct ServerContext: Sendable {
     public var metrics: PoolMetrics
     /// The leader lease when replicas share the store; nil for a lone process.
     public var lease: LeaderLease?
+    /// `POOL_WEBHOOK_SECRET` with webhooks on: the last segment of the webhook route. Nil:
+    /// the route answers 404 like any unknown path.
+    public var webhookSecret: String?
 
     public init(loop: ReconcileLoop, store: any PoolStore, apiKey: String, logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() }, metrics: PoolMetrics = PoolMetrics(),
-                lease: LeaderLease? = nil) {
-        self.metrics = metrics
-        self.lease = lease
-        self.loop = loop
-        self.store = store
-        self.apiKey = apiKey
-        self.logger = logger
-        self.clock = clock
+                lease: LeaderLease? = nil, webhookSecret: String? = nil) {
+        (self.loop, self.store, self.apiKey, self.logger) = (loop, store, apiKey, logger)
+        (self.clock, self.metrics, self.lease, self.webhookSecret) = (clock, metrics, lease, webhookSecret)
     }
 }

@@ -1,3 +1,4 @@
+import Credentials
 import Foundation
 
 /// Where a Railway pool's instances live.
@@ -95,12 +96,4 @@ public struct ImageReference: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Credentials of a private registry, from secret references only. Never print them.
-public struct RegistryCredentials: Equatable, Sendable {
-    public var username: String
-    public var password: String
-
-    public init(username: String, password: String) {
-        self.username = username
-        self.password = password
-    }
-}
+public typealias RegistryCredentials = RegistryLogin

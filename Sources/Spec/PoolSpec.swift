@@ -15,6 +15,11 @@ public struct PoolSettings: Equatable, Sendable, Codable {
     public var createsPerTick = 3
     /// Stop creating after this many consecutive failed builds of the current revision.
     public var failureBackoff = 5
+    /// With Railway's webhooks healthy, a full observation (every service listed, every
+    /// instance probed) runs this often; the ticks between list nothing.
+    public var resyncInterval: TimeInterval = 5 * 60
+    /// No webhook for this long while deploys are in flight: back to observing every tick.
+    public var webhookStaleAfter: TimeInterval = 15 * 60
 
     public init() {}
 }
@@ -66,6 +71,10 @@ public struct EnvironmentSpec: Equatable, Sendable {
     /// `https` in production; `http` lets tests reach instances on loopback.
     public var instanceScheme: String
     public var instancePort: Int
+    /// Where Railway reaches this manager (`https://pool.example.com`): webhooks are
+    /// registered at `<publicUrl>/webhooks/railway/<secret>`. Nil: from `POOL_PUBLIC_URL`,
+    /// else webhooks are off and the loop observes every tick.
+    public var publicUrl: String? = nil
     /// Names of variables whose values are secrets (from `${VAR}` references): redact them.
     public var secretVariableNames: Set<String>
     /// From the process environment (`POOL_INSTANCE_SECRET` and its rotation variables);

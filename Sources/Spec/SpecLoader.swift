@@ -12,10 +12,10 @@ public struct SpecLoader: Sendable {
     }
 
     static let settingKeys = ["minIdle", "maxTotal", "stuckTimeout", "tickInterval", "probeTimeout",
-                              "claimTimeouts", "createsPerTick", "failureBackoff"]
+                              "claimTimeouts", "createsPerTick", "failureBackoff", "resyncInterval", "webhookStaleAfter"]
     static let topKeys = ["version", "prefix"] + settingKeys + ["environments"]
     static let environmentKeys = ["platform", "railway", "source", "openclawRef", "xmtpEnv", "variables",
-                                  "allowedInviteHosts", "instanceScheme", "instancePort"] + settingKeys
+                                  "allowedInviteHosts", "instanceScheme", "instancePort", "publicUrl"] + settingKeys
 
     public func load(path: String, environment: String?) throws(SpecError) -> LoadedSpec {
         let text: String
@@ -125,6 +125,8 @@ public struct SpecLoader: Sendable {
             case "stuckTimeout": if let v = reader.duration(value, at: path) { s.stuckTimeout = v }
             case "tickInterval": if let v = reader.duration(value, at: path) { s.tickInterval = v }
             case "probeTimeout": if let v = reader.duration(value, at: path) { s.probeTimeout = v }
+            case "resyncInterval": if let v = reader.duration(value, at: path) { s.resyncInterval = v }
+            case "webhookStaleAfter": if let v = reader.duration(value, at: path) { s.webhookStaleAfter = v }
             case "claimTimeouts":
                 for (k, _, v) in reader.mapping(value, at: path, allowed: ["create", "join"]) ?? [] {
                     guard let d = reader.duration(v, at: "\(path).\(k)") else { continue }
@@ -167,6 +169,7 @@ public struct SpecLoader: Sendable {
         var inviteHosts: [String]?
         var scheme: String?
         var port = 8080
+        var publicUrl: String?
         var railwayNode: Node?, sourceNode: Node?
         var railwayKeys: Set<String> = [], sourceKeys: Set<String> = []
         for (key, _, value) in entries {
@@ -188,6 +191,10 @@ public struct SpecLoader: Sendable {
                     Self.isHostName(host) ? nil : "is not a host name; expected a name such as dev.convos.org (no scheme, port or path)"
                 }
             case "instanceScheme": scheme = reader.oneOf(value, at: path, [Scheme.https, .http])?.rawValue
+            case "publicUrl":
+                if let url = reader.nonEmptyString(value, at: path) {
+                    if let problem = Self.publicURLProblem(url) { reader.error(value, "\(path): \(problem)") } else { publicUrl = Self.trimmedURL(url) }
+                }
             case "instancePort":
                 if let p = reader.integer(value, at: path, minimum: 1) {
                     if p <= 65535 { port = p } else { reader.error(value, "\(path): expected a port from 1 to 65535, got \(p)") }
@@ -240,10 +247,29 @@ public struct SpecLoader: Sendable {
             allowedInviteHosts: inviteHosts ?? xmtpEnv.defaultInviteHosts,
             // Local instances listen on loopback without TLS.
             instanceScheme: scheme ?? (platform == .local ? "http" : "https"), instancePort: port,
-            secretVariableNames: secretNames, instanceSecrets: nil)
+            publicUrl: publicUrl, secretVariableNames: secretNames, instanceSecrets: nil)
     }
 
     enum Scheme: String { case https, http }
+
+    /// Why `url` cannot be the manager's public URL (`POOL_PUBLIC_URL` too), or nil: an
+    /// absolute http(s) URL with a host, no query, fragment or credentials.
+    public static func publicURLProblem(_ url: String) -> String? {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), ["https", "http"].contains(scheme),
+              let host = parts.host, !host.isEmpty else {
+            return "expected an absolute URL such as https://pool.example.com"
+        }
+        if parts.query != nil || parts.fragment != nil { return "expected no query or fragment: the webhook path is appended to it" }
+        if parts.user != nil || parts.password != nil { return "expected no user or password in the URL" }
+        return nil
+    }
+
+    /// The URL without a trailing `/`, so paths append cleanly.
+    public static func trimmedURL(_ url: String) -> String {
+        var u = url
+        while u.hasSuffix("/") { u.removeLast() }
+        return u
+    }
 
     /// Variables the pool sets on every instance itself: the spec may not set them.
     public static let poolSetVariables: Set<String> = ["INSTANCE_ID", "INSTANCE_TOKEN"]

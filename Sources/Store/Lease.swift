@@ -1,20 +1,14 @@
 import Model
 import Foundation
 
-/// Who holds a named lease in the store, and until when (by the holder's clock).
+/// Who holds a named lease in the store, and until when (by the holder's clock). Read
+/// from the store only: its memberwise initializer is internal.
 public struct Lease: Sendable, Equatable, Codable {
     public var name: String
     public var holder: String
     /// When the current holder took it (kept across its renewals).
     public var acquiredAt: Date
     public var expiresAt: Date
-
-    public init(name: String, holder: String, acquiredAt: Date, expiresAt: Date) {
-        self.name = name
-        self.holder = holder
-        self.acquiredAt = acquiredAt
-        self.expiresAt = expiresAt
-    }
 
     public func isHeld(by replica: String, at now: Date) -> Bool {
         holder == replica && now < expiresAt

@@ -115,30 +115,31 @@ public protocol PoolStore: Sendable {
     /// The named lease, nil when nobody ever took it.
     func lease(_ name: String) async throws -> Lease?
 
+    /// Puts a waiting claim in line (idempotent), at the back.
+    func joinClaimQueue(waiterId: String, at: Date) async throws
+    /// Renews the waiter's place (back in line at `joinedAt` if it was dropped meanwhile),
+    /// drops waiters not heard from since `liveSince`, and says whether `waiterId` is first
+    /// in line: only the first may take an instance.
+    func claimQueueTurn(waiterId: String, joinedAt: Date, at: Date, liveSince: Date) async throws -> Bool
+    /// Leaves the line (served, gave up, or its client went away). Idempotent.
+    func leaveClaimQueue(waiterId: String) async throws
+
     /// Releases the database connections. The store must not be used afterwards.
     func close() async
 }
 
-/// The store's part of one tick's observation.
+/// The store's part of one tick's observation (made by the store alone: its memberwise
+/// initializer is internal).
 public struct StoreObservation: Sendable, Equatable {
     /// Every record not forgotten, ordered by instance id.
     public var records: [InstanceRecord]
     /// Failed builds of the revision since its last successful one, and when the last was.
-    public var consecutiveBuildFailures: Int
+    public var consecutiveBuildFailures = 0
     public var lastBuildFailureAt: Date?
     /// Requests not completed yet, oldest first.
-    public var requests: [PoolRequest]
+    public var requests: [PoolRequest] = []
     /// Instances whose claim is in flight (claiming, not forgotten), with when it started.
-    public var claimsInFlight: [String: Date]
-
-    public init(records: [InstanceRecord], consecutiveBuildFailures: Int = 0, lastBuildFailureAt: Date? = nil,
-                requests: [PoolRequest] = [], claimsInFlight: [String: Date] = [:]) {
-        self.records = records
-        self.consecutiveBuildFailures = consecutiveBuildFailures
-        self.lastBuildFailureAt = lastBuildFailureAt
-        self.requests = requests
-        self.claimsInFlight = claimsInFlight
-    }
+    public var claimsInFlight: [String: Date] = [:]
 }
 
 /// What `selfDestruct` did.

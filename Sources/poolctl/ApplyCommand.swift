@@ -22,12 +22,7 @@ struct ApplyCommand: AsyncParsableCommand {
     var yes = false
 
     func run() async throws {
-        do {
-            try await apply()
-        } catch let error as CLIError {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        try await CLIError.reported { try await apply() }
     }
 
     func apply() async throws {

@@ -22,7 +22,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release). Results are recorded in BENCHMARKS.md.",
         subcommands: [PlanBench.self, ClaimBench.self, ScaleBench.self, ConvergeBench.self, FloodBench.self, TokenBench.self,
-                       PlacementBench.self])
+                       PlacementBench.self, WebhookBench.self])
 }
 
 /// Planning time over a realistic pool: mostly claimed, some idle, provisioning, dead,

@@ -1,13 +1,17 @@
+import AgentClient
 import ArgumentParser
+import AsyncHTTPClient
 import Controller
 import Foundation
 import Logging
 import Model
+import Observers
 import Planning
 import Ports
 import Railway
 import RailwayFake
 import Spec
+import StandInAgent
 import Store
 
 /// Images and placements on the fake Railway, in simulated time (each tick advances the
@@ -109,12 +113,15 @@ struct PlacementBench: AsyncParsableCommand {
 
 /// A pool on the fake Railway in simulated time.
 struct SimulatedPool {
+    /// Railway, whose clock the pool's `time` follows tick by tick.
     let fake: RailwayFake
     let store: any PoolStore
     let time: SimulatedTime
     let tickSeconds: Double
+    /// Holds pool.yaml and the SQLite file; removed by `close()`.
     let dir: URL
     let spec: EnvironmentSpec
+    /// What `moveTag()` rebuilds the runtime from, as the image watch does.
     let parts: PoolParts
     let runtime: Box
 
@@ -131,19 +138,22 @@ struct SimulatedPool {
         func advance(_ s: Double) { lock.withLock { at = at.addingTimeInterval(s) } }
     }
 
-    /// Every instance answers ready: the benchmark counts Railway, not the agents.
-    struct Ready: StatusProber {
-        func probeAll(_ targets: [ProbeTarget], timeout: Duration) async -> [String: ProbeResult] {
-            Dictionary(uniqueKeysWithValues: targets.map { ($0.id, .status(AgentStatus(usable: true, conversationId: nil))) })
-        }
-    }
+    /// Stand-in agents behind one port, as the other benchmarks run them: instance k of
+    /// the fake's creates answers at `address(of: k)`, seeded instances from `seededFrom` on.
+    let agents: StandInMultiplexer
+    let agentPort: Int
+    let http: HTTPClient
+    static let seededFrom = 20_000
 
     static func make(placement: Placement, image: Bool, minIdle: Int, maxTotal: Int, tick: Double, pace: Int,
                      createsPerTick: Int = 3, projectPageSize: Int = 50, reuse: Bool = true,
-                     serviceCap: Int = 100) async throws -> SimulatedPool {
+                     serviceCap: Int = 100, webhooks: Bool = false) async throws -> SimulatedPool {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let epoch = Date(timeIntervalSince1970: 1_800_000_000)
+        let agents = StandInMultiplexer(apiKey: ScaleBench.key, logger: logger)
+        let agentPort = try await agents.start()
         var configuration = RailwayFake.Configuration(accountTokens: [ScaleBench.token], phases: PlacementBench.phases, epoch: epoch)
+        configuration.agentDomains = (0..<(4 * maxTotal)).map { "\(StandInMultiplexer.address(of: $0)):\(agentPort)" }
         configuration.projectCreateInterval = .seconds(pace)
         let fake = try RailwayFake(configuration: configuration)
         let url = try await fake.start()
@@ -164,11 +174,17 @@ struct SimulatedPool {
         _ = try await store.migrate()
         let env = ["RAILWAY_API_URL": url, "RAILWAY_API_TOKEN": ScaleBench.token]
         let time = SimulatedTime(epoch)
-        let parts = PoolParts(store: store, platform: try Self.platform(spec, env: env, projectPageSize: projectPageSize),
-                              prober: Ready(), caller: NoCalls(), logger: logger, environment: env, clock: { time.now })
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AgentClient.httpClientConfiguration)
+        let client = AgentClient(httpClient: http, scheme: "http", logger: logger)
+        // Claims are not part of this benchmark: the caller is never called.
+        var parts = PoolParts(store: store, platform: try Self.platform(spec, env: env, projectPageSize: projectPageSize),
+                              prober: SharedKeyProber(base: client, key: ScaleBench.key), caller: client, logger: logger,
+                              environment: env, clock: { time.now })
+        // With webhooks, ticks may reuse the last listing and carry probe answers.
+        if webhooks { parts.observationCache = ObservationCache() }
         let runtime = try buildPoolRuntime(spec: spec, parts: parts)
         return SimulatedPool(fake: fake, store: store, time: time, tickSeconds: tick, dir: dir, spec: spec, parts: parts,
-                             runtime: Box(runtime))
+                             runtime: Box(runtime), agents: agents, agentPort: agentPort, http: http)
     }
 
     static func platform(_ spec: EnvironmentSpec, env: [String: String], projectPageSize: Int) throws -> any Platform {
@@ -211,11 +227,12 @@ struct SimulatedPool {
         var g = SplitMix64(seed: 12)
         let ids = InstanceNaming.ids(n, using: &g)
         let names = ids.map { InstanceNaming.serviceName(prefix: spec.prefix, instanceId: $0) }
+        let domains = (0..<n).map { "\(StandInMultiplexer.address(of: Self.seededFrom + $0)):\(agentPort)" }
         if spec.railway.placement == .projectPerInstance {
             _ = await fake.addProjectsWithServices(names: names, workspaceId: RailwayFake.workspaceId, image: spec.pinnedImage ?? "",
-                                                   environmentName: spec.name)
+                                                   environmentName: spec.name, domains: domains)
         } else {
-            _ = await fake.addDeployedServices(names: names, domains: names.map { "\($0).up.railway.app" },
+            _ = await fake.addDeployedServices(names: names, domains: domains,
                                                projectId: RailwayFake.projectId, environmentId: RailwayFake.environmentId)
         }
         let services = Dictionary(uniqueKeysWithValues: await fake.allServices.map { ($0.name, $0.id) })
@@ -228,18 +245,8 @@ struct SimulatedPool {
     func close() async {
         await store.close()
         await fake.stop()
+        await agents.stop()
+        try? await http.shutdown()
         try? FileManager.default.removeItem(at: dir)
-    }
-}
-
-/// Claims are not part of this benchmark.
-struct NoCalls: ClaimCaller {
-    func createConversation(instanceId: String, baseURL: String, bearer: String, agentName: String, env: String,
-                            instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
-        .failure(.failed("no claims in this benchmark"))
-    }
-    func join(instanceId: String, baseURL: String, bearer: String, inviteUrl: String, agentName: String, env: String,
-              instructions: String, timeout: Duration) async -> Result<ClaimedConversation, ClaimCallFailure> {
-        .failure(.failed("no claims in this benchmark"))
     }
 }

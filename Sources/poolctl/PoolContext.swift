@@ -1,4 +1,5 @@
 import AgentClient
+import ArgumentParser
 import AsyncHTTPClient
 import Controller
 import Credentials
@@ -96,6 +97,18 @@ struct PoolContext {
 
     /// The one place the spec's `platform:` becomes a `Platform`, for every command.
     /// `local`: the running local platform, which only `serve` starts (it owns processes).
+    /// What keeps the pool's notification rule, with webhooks on: Railway's client with the
+    /// process's token. Nil with webhooks off.
+    static func webhookRuleKeeper(_ webhooks: Result<WebhookConfig, WebhookConfig.Off>, env: [String: String],
+                                  metrics: MetricsFactory? = nil) -> ReconcileLoop.KeepRule? {
+        guard case .success(let config) = webhooks,
+              let railway = try? RailwayConfig.fromEnvironment(env, projectId: "", environmentId: "") else { return nil }
+        let keeper = WebhookRuleKeeper(client: RailwayClient(config: railway, metrics: metrics))
+        return { _ in
+            "\(try await keeper.keep(workspaceId: config.workspaceId, url: config.url, eventTypes: WebhookConfig.eventTypes, isOurs: config.isOurs))"
+        }
+    }
+
     static func makePlatform(_ spec: EnvironmentSpec, env: [String: String], local: LocalPlatform? = nil,
                              metrics: MetricsFactory? = nil) throws -> any Platform {
         switch spec.platform {
@@ -139,6 +152,17 @@ struct PoolContext {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+
+    /// Runs a command's work; its own errors are printed as one line and exit 1 (others
+    /// keep the argument parser's handling).
+    static func reported(_ work: () async throws -> Void) async throws {
+        do {
+            try await work()
+        } catch let error as CLIError {
+            Output.error("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
 }
 
 /// The store DATABASE_URL names, or the SQLite file.

@@ -43,13 +43,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a leader lease lasts; renewed every third of it.")
     var leaseSeconds: Double = 15
 
-    @Option(help: "Seconds a request head may take, from the connection opening or the previous response.")
+    @Option(help: "Seconds the first request head may take, from the connection opening.")
     var headTimeout: Double = 10
 
     @Option(help: "Seconds a request body may take after its head.")
     var bodyTimeout: Double = 30
 
-    @Option(help: "Seconds a kept-alive connection may sit idle between requests.")
+    @Option(help: "Seconds a kept-alive connection may wait for its next request (its whole head), from the previous response.")
     var idleTimeout: Double = 60
 
     @Option(help: "Connections open at once; more are closed as soon as they are accepted.")
@@ -59,12 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnectionsPerAddress = 256
 
     func run() async throws {
-        do {
-            try await serve()
-        } catch let error as CLIError {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        try await CLIError.reported { try await serve() }
     }
 
     func serve() async throws {
@@ -76,6 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Everything that can be checked is checked before anything starts.
         let port = try listenPort(env)
+        let webhooks: Result<WebhookConfig, WebhookConfig.Off>
+        do { webhooks = try WebhookConfig.resolve(spec: spec, environment: env) } catch { throw CLIError("\(error)") }
         let limits = try edgeLimits()
         // Every connection is a descriptor: the cap must fit under the open-file limit.
         if let files = FileLimit.raise(), files < limits.maxConnections + FileLimit.reserve {
@@ -89,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         // state folder is locked: a second server over it refuses to start, touching nothing.
         let local = spec.platform == .local ? try await Self.startLocalPlatform(spec, apiKey: apiKey, env: env, logger: logger) : nil
         do {
-            try await serve(spec: spec, apiKey: apiKey, port: port, limits: limits, local: local, env: env, logger: logger)
+            try await serve(spec: spec, apiKey: apiKey, port: port, limits: limits, webhooks: webhooks, local: local, env: env, logger: logger)
         } catch {
             await local?.shutdown()
             throw error as? CLIError ?? CLIError("\(error)")
@@ -98,7 +95,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    func serve(spec: EnvironmentSpec, apiKey: String, port: Int, limits: EdgeLimits, local: LocalPlatform?,
+    func serve(spec: EnvironmentSpec, apiKey: String, port: Int, limits: EdgeLimits,
+               webhooks: Result<WebhookConfig, WebhookConfig.Off>, local: LocalPlatform?,
                env: [String: String], logger: Logger) async throws {
         // Fails now, with the reason, when the spec's platform cannot be reached or built.
         _ = try PoolContext.makePlatform(spec, env: env, local: local)
@@ -124,12 +122,19 @@ struct ServeCommand: AsyncParsableCommand {
             var parts = PoolParts(store: store, platform: { spec in try PoolContext.makePlatform(spec, env: env, local: local, metrics: metrics.factory) },
                                   prober: agents, caller: agents, logger: logger, environment: env, lease: lease)
             parts.resolveImage = PoolContext.imageResolver(environment: env)
+            switch webhooks {
+            case .success(let config): logger.info("webhooks on: Railway posts to \(config.publicUrl)/webhooks/railway/…; full observation every \(DurationText.format(spec.settings.resyncInterval))")
+            case .failure(let off): logger.info("webhooks off (\(off)): the loop observes every tick")
+            }
             let loop = try buildReconcileLoop(
                 spec: spec, parts: parts,
                 loadSpec: { try PoolContext.loadSpec(path: specPath, name: envName, environment: env) },
+                webhooks: webhooks, keepRule: PoolContext.webhookRuleKeeper(webhooks, env: env, metrics: metrics.factory),
                 onTick: { metrics.record(tick: $0, duration: $1) })
+            let secret = try? webhooks.get().secret
             let app = buildApplication(
-                ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics, lease: lease),
+                ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics, lease: lease,
+                              webhookSecret: secret),
                 configuration: .init(address: .hostname(host, port: port), serverName: "poolctl"), limits: limits,
                 onServerRunning: { channel in
                     logger.info("listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? port)",

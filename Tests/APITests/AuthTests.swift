@@ -12,6 +12,8 @@ import Testing
         "GET /", "GET /healthz", "GET /readyz", "GET /api/pool/counts", "GET /openapi.yaml", "GET /metrics",
         // Opened by an instance's own token, never by the pool key (SelfDestructTests).
         "POST /api/pool/self-destruct",
+        // Behind POOL_WEBHOOK_SECRET in its path, never the pool key (WebhookTests).
+        "POST /webhooks/railway/{secret}",
     ]
 
     static let badHeaders: [(String, String?)] = [

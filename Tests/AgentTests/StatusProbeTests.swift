@@ -1,4 +1,4 @@
-import AgentClient
+@testable import AgentClient
 import Model
 import Planning
 import StandInAgent
@@ -58,27 +58,12 @@ import TestSupport
         }
     }
 
-    @Test func htmlFallbackIsNotJSON() async throws {
-        try await withStandIn(.init(apiKey: testKey, failure: .html)) { _, url in
-            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("text/html; charset=utf-8"))
-        }
-    }
-
-    @Test func plainTextIsNotJSON() async throws {
-        try await withStandIn(.init(apiKey: testKey, failure: .plainText)) { _, url in
-            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("text/plain; charset=utf-8"))
-        }
-    }
-
-    @Test func malformedJSON() async throws {
-        try await withStandIn(.init(apiKey: testKey, failure: .malformedJSON)) { _, url in
-            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("malformed JSON"))
-        }
-    }
-
-    @Test func jsonWithoutStatusFieldsIsNotAStatus() async throws {
-        try await withStandIn(.init(apiKey: testKey, failure: .noConversationId)) { _, url in
-            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON("JSON without ready or clean"))
+    /// Answers that are not a status, each classified with what it was instead.
+    @Test(arguments: [(StandInFailure.html, "text/html; charset=utf-8"), (.plainText, "text/plain; charset=utf-8"),
+                      (.malformedJSON, "malformed JSON"), (.noConversationId, "JSON without ready or clean")])
+    func answersThatAreNoStatusAreNotJSON(failure: StandInFailure, detail: String) async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: failure)) { _, url in
+            #expect(await client.probe(baseURL: url, bearer: testKey) == .notJSON(detail))
         }
     }
 
@@ -107,26 +92,18 @@ import TestSupport
         #expect(await client.probe(baseURL: url, bearer: testKey) == .unreachable("connection refused"))
     }
 
-    @Test func hangingInstanceIsUnreachableWithinTheTimeout() async throws {
-        try await withStandIn(.init(apiKey: testKey, failure: .hang)) { agent, url in
+    /// An instance that never answers, and one that sends its headers but never its body
+    /// (the HTTP client's own deadline ends when the headers arrive; the total timeout must
+    /// still hold): unreachable within the probe's timeout, called once.
+    @Test(arguments: [StandInFailure.hang, .stallBody])
+    func aStatusThatNeverCompletesIsUnreachableWithinTheTimeout(failure: StandInFailure) async throws {
+        try await withStandIn(.init(apiKey: testKey, failure: failure)) { agent, url in
             let (result, elapsed) = await seconds { await client.probe(baseURL: url, bearer: testKey, timeout: .milliseconds(500)) }
             guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
             #expect(reason.contains("timed out"))
             // A timeout that never fires would hang: 10 s leaves a loaded machine its slack.
             #expect(elapsed >= 0.45 && elapsed < 10.0, "took \(elapsed) s for a 0.5 s timeout")
             #expect(agent.state.calls(to: .status) == 1)
-        }
-    }
-
-    /// The HTTP client's own deadline ends when the headers arrive; the total timeout
-    /// must still hold while the body never comes.
-    @Test func stalledBodyIsUnreachableWithinTheTimeout() async throws {
-        try await withStandIn(.init(apiKey: testKey, failure: .stallBody)) { _, url in
-            let (result, elapsed) = await seconds { await client.probe(baseURL: url, bearer: testKey, timeout: .milliseconds(500)) }
-            guard case .unreachable(let reason) = result else { Issue.record("got \(result)"); return }
-            #expect(reason.contains("timed out"))
-            // A timeout that never fires would hang: 10 s leaves a loaded machine its slack.
-            #expect(elapsed >= 0.45 && elapsed < 10.0, "took \(elapsed) s for a 0.5 s timeout")
         }
     }
 

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import StandInAgent
+import TestSupport
 
 /// The key the stand-ins expect and the client sends.
 let testKey = "test-key-5f1c2a"
@@ -12,7 +13,7 @@ let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: A
 
 func makeClient() -> AgentClient {
     AgentClient(httpClient: httpClient, scheme: "http",
-                logger: Logger(label: "agent-client", factory: { _ in SwiftLogNoOpLogHandler() }))
+                logger: quiet)
 }
 
 /// Starts a stand-in on an ephemeral loopback port, runs `body` with it and its base URL,

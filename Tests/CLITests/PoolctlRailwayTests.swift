@@ -51,7 +51,7 @@ import Testing
         try await withFake { env, fake, specPath in
             let path = env["POOL_SQLITE_PATH"]!
             #expect(try await Poolctl.runDetached(["migrate", "--sqlite", path], env: env).status == 0)
-            let store = try SQLiteStore(path: path, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let store = try SQLiteStore(path: path, logger: quiet)
             _ = try await store.acquireLease("reconcile:test", holder: "replica-1#0a1b2c3d", duration: 60, at: Date())
             await store.close()
             let apply = try await Poolctl.runDetached(["apply", "--spec", specPath, "--env", "test", "--yes"], env: env)

@@ -21,7 +21,7 @@ import Testing
             return
         }
         let schema = "twoproc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let logger = quiet
         let store = try PostgresStore(url: url, options: .init(schema: schema, maximumConnections: 4), logger: logger)
         _ = try await store.migrate()
         // Real stand-in agents behind the instances, holding the key `bench claims` calls with.

@@ -36,9 +36,8 @@ enum ClaimFixtures {
         var ids: [String] = []
         for k in 0..<count {
             let id = String(format: "idle%08d", k)
-            try await store.recordIntent(instanceId: id, serviceName: "convos-agent-\(id)", revision: "r", at: now)
-            try await store.recordStep(instanceId: id, step: .pinned, serviceId: "svc-\(id)")
-            try await store.mark(instanceId: id, serviceId: "svc-\(id)", domain: domains[k % domains.count], state: .idle, at: now)
+            try await store.seedIdleRecord(id, serviceName: "convos-agent-\(id)", domain: domains[k % domains.count],
+                                           tokenVersion: nil, at: now)
             ids.append(id)
         }
         return ids

@@ -135,8 +135,5 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
-let testLogger: Logger = {
-    var logger = Logger(label: "legacy-import-tests")
-    logger.logLevel = .warning
-    return logger
-}()
+/// Warnings and errors only, as the store tests log.
+let testLogger = StoreBackend.logger

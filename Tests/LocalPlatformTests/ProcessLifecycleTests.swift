@@ -21,7 +21,7 @@ import Darwin
             kill(pid, SIGKILL)
             let crashed = try await eventually { try await sandbox.status(of: id, on: platform) == .crashed }
             #expect(crashed)
-            sandbox.clock.advance(60)
+            sandbox.clock.advance(.seconds(60))
             #expect(try await sandbox.status(of: id, on: platform) == .crashed)
             #expect(await platform.records[id]?.pid == nil, "a crashed instance is not restarted")
             await platform.shutdown()

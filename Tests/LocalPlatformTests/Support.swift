@@ -8,22 +8,14 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// A clock the tests move by hand, so build phases pass without waiting for them.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date()
-
-    var now: Date { lock.withLock { current } }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
-}
-
 /// One test's state directory, clock and key, and the platforms it runs over them.
 /// Its instances run `poolctl` through a link of its own, so that `withSandbox` can find
 /// and kill every process the test started, even one the platform lost track of.
 struct Sandbox {
     let directory: URL
     let executable: URL
-    let clock = ManualClock()
+    /// Moved by hand, so build phases pass without waiting for them.
+    let clock = TestClock(Date())
     let key = "local-key-\(UUID().uuidString.prefix(8))"
 
     init() throws {
@@ -69,7 +61,7 @@ struct Sandbox {
     }
 
     /// The whole default build (1 s + 3 s + 1 s) passes.
-    func finishBuilds() { clock.advance(5) }
+    func finishBuilds() { clock.advance(.seconds(5)) }
 
     func status(of id: String, on platform: LocalPlatform) async throws -> DeployStatus? {
         try await platform.listServices().first { $0.serviceId == id }?.deployStatus

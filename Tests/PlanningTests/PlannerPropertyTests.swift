@@ -233,15 +233,17 @@ struct Simulation {
                     observed.lastBuildFailureAt = F.now
                 }
             case .create:
-                observed.instances.removeAll { $0.record?.instanceId == a.instanceId }
-                let rec = InstanceRecord(instanceId: a.instanceId, serviceId: "svc-\(a.instanceId)", revision: a.revision,
+                guard case .create(let c) = a else { continue }
+                observed.instances.removeAll { $0.record?.instanceId == c.instanceId }
+                let rec = InstanceRecord(instanceId: c.instanceId, serviceId: "svc-\(c.instanceId)", revision: c.revision,
                                          createdAt: F.now, createStep: .pinned)
                 observed.instances.append(ObservedInstance(
-                    service: PlatformService(serviceId: "svc-\(a.instanceId)", name: a.name!, createdAt: F.now, deployStatus: .building),
+                    service: PlatformService(serviceId: "svc-\(c.instanceId)", name: c.name, createdAt: F.now, deployStatus: .building),
                     probe: .notProbed, record: rec))
             case .rename:
-                if let i = observed.instances.firstIndex(where: { $0.service?.serviceId == a.serviceId }) {
-                    observed.instances[i].service?.name = a.name!
+                guard case .rename(let r) = a else { continue }
+                if let i = observed.instances.firstIndex(where: { $0.service?.serviceId == r.serviceId }) {
+                    observed.instances[i].service?.name = r.name
                 }
             case .mark:
                 guard let i = index(of: a) else { continue }

@@ -105,6 +105,21 @@ struct AgentWorld {
         return (record.instanceId, service.id)
     }
 
+    /// A checker and reconciler over this world, ticked until one instance is idle.
+    func settled(sourceLocation: SourceLocation = #_sourceLocation) async -> (TickChecker, Reconciler) {
+        let check = TickChecker(world)
+        let r = check.reconciler(prober: prober)
+        #expect(await check.converge(r, idle: 1, step: AgentWorld.step) != nil, "never settled with one idle instance",
+                sourceLocation: sourceLocation)
+        return (check, r)
+    }
+
+    /// The only idle instance and its service, per the store.
+    func idleInstanceAndService() async throws -> (id: String, serviceId: String) {
+        let id = try await idleInstance()
+        return (id, try #require(try await store.instance(id: id)?.serviceId))
+    }
+
     /// The only idle instance's id, per the store.
     func idleInstance() async throws -> String {
         let idle = try await store.instances().filter { $0.marked == .idle }
@@ -168,11 +183,8 @@ struct AgentWorld {
     func aFailingInstanceIsNeverIdleAndReplacedOnlyAfterStuckTimeout(failure: StandInFailure) async throws {
         let spec = try AgentWorld.spec(minIdle: 1, maxTotal: 3)
         try await AgentWorld.with(spec, agents: (0..<3).map { _ in AgentWorld.good() }) { a in
-            let check = TickChecker(a.world)
-            let r = check.reconciler(prober: a.prober)
-            #expect(await check.converge(r, idle: 1, step: AgentWorld.step) != nil)
-            let sick = try await a.idleInstance()
-            let sickService = try #require(try await a.store.instance(id: sick)?.serviceId)
+            let (check, r) = await a.settled()
+            let (sick, sickService) = try await a.idleInstanceAndService()
             let healthyAt = try #require(try await a.store.instance(id: sick)?.lastHealthyAt)
             try await a.agent(of: sick).state.setFailure(failure, on: .status)
             let expected = switch failure {
@@ -220,11 +232,8 @@ struct AgentWorld {
     @Test func aConversationThePoolNeverGaveIsAdoptedNeverHandedOutNeverDeleted() async throws {
         let spec = try AgentWorld.spec(minIdle: 1, maxTotal: 3)
         try await AgentWorld.with(spec, agents: (0..<4).map { _ in AgentWorld.good() }) { a in
-            let check = TickChecker(a.world)
-            let r = check.reconciler(prober: a.prober)
-            #expect(await check.converge(r, idle: 1, step: AgentWorld.step) != nil)
-            let found = try await a.idleInstance()
-            let foundService = try #require(try await a.store.instance(id: found)?.serviceId)
+            let (check, r) = await a.settled()
+            let (found, foundService) = try await a.idleInstanceAndService()
             let agent = try await a.agent(of: found)
             agent.state.reportConversationWhileUnbound("0f3a9c2e7b5d41e8a6c4b2d0e9f8a7c6")
 
@@ -266,9 +275,7 @@ struct AgentWorld {
     @Test func aStreamDownForLongIsReportedNeverIdleNeverDeleted() async throws {
         let spec = try AgentWorld.spec(minIdle: 1, maxTotal: 3)
         try await AgentWorld.with(spec, agents: (0..<3).map { _ in AgentWorld.good() }) { a in
-            let check = TickChecker(a.world)
-            let r = check.reconciler(prober: a.prober)
-            #expect(await check.converge(r, idle: 1, step: AgentWorld.step) != nil)
+            let (check, r) = await a.settled()
             guard case .claimed(let answer) = await a.claim("Tokyo Trip") else { Issue.record("no claim"); return }
             let claimed = answer.instanceId
             let service = try #require(try await a.store.instance(id: claimed)?.serviceId)
@@ -308,11 +315,8 @@ struct AgentWorld {
     @Test func anAdoptedInstanceWhoseStreamStaysDownIsReportedAndRecoversOnce() async throws {
         let spec = try AgentWorld.spec(minIdle: 1, maxTotal: 3)
         try await AgentWorld.with(spec, agents: (0..<3).map { _ in AgentWorld.good() }) { a in
-            let check = TickChecker(a.world)
-            let r = check.reconciler(prober: a.prober)
-            #expect(await check.converge(r, idle: 1, step: AgentWorld.step) != nil)
-            let found = try await a.idleInstance()
-            let service = try #require(try await a.store.instance(id: found)?.serviceId)
+            let (check, r) = await a.settled()
+            let (found, service) = try await a.idleInstanceAndService()
             let agent = try await a.agent(of: found)
             agent.state.reportConversationWhileUnbound("5e1f")
             #expect(await check.converge(r, idle: 1, step: AgentWorld.step) != nil, "adopted and backfilled")

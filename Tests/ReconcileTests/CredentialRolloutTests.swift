@@ -1,4 +1,4 @@
-import AgentClient
+@testable import AgentClient
 @testable import Controller
 import Credentials
 import Foundation

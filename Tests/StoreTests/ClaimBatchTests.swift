@@ -11,9 +11,7 @@ import Testing
     func seedIdle(_ store: any PoolStore, _ count: Int) async throws {
         for i in 0..<count {
             let id = String(format: "b%03d", i)
-            try await store.recordIntent(instanceId: id, serviceName: "pool-\(id)", revision: "r",
-                                         at: t0.addingTimeInterval(Double(i)))
-            try await store.mark(instanceId: id, serviceId: "svc-\(id)", state: .idle, at: t0)
+            try await store.seedIdleRecord(id, tokenVersion: nil, at: t0.addingTimeInterval(Double(i)))
         }
     }
 

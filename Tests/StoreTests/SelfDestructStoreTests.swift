@@ -10,9 +10,7 @@ import Testing
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func seedIdle(_ store: any PoolStore, _ id: String) async throws {
-        try await store.recordIntent(instanceId: id, serviceName: "pool-\(id)", revision: "r", tokenVersion: 1, at: Self.t0)
-        try await store.recordStep(instanceId: id, step: .pinned, serviceId: "svc-\(id)")
-        try await store.mark(instanceId: id, serviceId: "svc-\(id)", domain: "d", state: .idle, at: Self.t0)
+        try await store.seedIdleRecord(id, domain: "d", at: Self.t0)
     }
 
     @Test(arguments: StoreBackend.underTest)

@@ -37,34 +37,62 @@ import Testing
         func set(_ port: Int) { lock.withLock { bound = port } }
     }
 
-    @Test func slowHeadsAreClosedAtTheirDeadline() async throws {
-        try await withServer { port in
+    /// A head sent a byte every 100 ms that never ends, and a body that stalls after its
+    /// head: each is cut at its 500 ms deadline (the other deadline far off), not before.
+    enum Stall: String, CaseIterable { case head, body }
+
+    @Test(arguments: Stall.allCases) func slowClientsAreClosedAtTheirDeadline(stall: Stall) async throws {
+        var limits = Self.short
+        if stall == .head { limits.bodyTimeout = .seconds(60) } else { limits.headTimeout = .seconds(60) }
+        try await withServer(limits) { port in
+            let opened = ContinuousClock.now
             let clients = try (0..<3).map { _ in try RawConnection(port: port) }
-            for c in clients { c.send("GET /healthz HTTP/1.1\r\nHo") }
-            // One byte every 100 ms: the head never completes, and is cut at 500 ms.
+            for c in clients {
+                c.send(stall == .head ? "GET /healthz HTTP/1.1\r\nHo"
+                       : "POST /api/pool/drain HTTP/1.1\r\nHost: pool\r\nAuthorization: Bearer \(ServerFixtures.apiKey)\r\n"
+                         + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            }
+            // A close is seen at or after it happened, so an early one cannot pass.
             var open = clients
-            for _ in 0..<30 where !open.isEmpty {
+            for _ in 0..<50 where !open.isEmpty {
                 var stillOpen: [RawConnection] = []
-                for c in open where c.send("x") {
-                    if await !c.waitForClose(within: .milliseconds(100)) { stillOpen.append(c) }
+                for c in open {
+                    if stall == .body || c.send("x"), await !c.waitForClose(within: .milliseconds(100)) { stillOpen.append(c); continue }
+                    #expect(ContinuousClock.now - opened >= .milliseconds(450), "a slow \(stall) was cut before its deadline")
                 }
                 open = stillOpen
             }
             let closed = clients.count - open.count
-            #expect(closed == clients.count, "\(closed) of \(clients.count) slow heads were closed")
-            #expect(clients.allSatisfy { $0.received.isEmpty }, "no answer to a head that never ended")
+            #expect(closed == clients.count, "\(closed) of \(clients.count) slow \(stall)s were closed")
+            #expect(clients.allSatisfy { $0.received.isEmpty }, "no answer to a \(stall) that never ended")
         }
     }
 
-    @Test func aSlowBodyIsClosedAtItsDeadline() async throws {
-        // A head deadline far off: what closes the connection is the body's.
+    /// Between requests a kept-alive connection waits for the idle timeout, not the (shorter)
+    /// first-head deadline, and is closed once it has passed. Generous margins: a loaded
+    /// machine sees answers late, never early.
+    @Test func aKeptAliveConnectionIsClosedAfterItsIdleTimeout() async throws {
         var limits = Self.short
-        limits.headTimeout = .seconds(60)
+        limits.idleTimeout = .seconds(5)
         try await withServer(limits) { port in
             let client = try RawConnection(port: port)
-            client.send("POST /api/pool/drain HTTP/1.1\r\nHost: pool\r\nAuthorization: Bearer \(ServerFixtures.apiKey)\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
-            #expect(await client.waitForClose(within: .seconds(5)), "a body that stalls is cut at the body deadline")
+            for request in 1...2 {
+                client.send("GET /healthz HTTP/1.1\r\nHost: pool\r\n\r\n")
+                var closed = false
+                for _ in 0..<50 where !closed && client.received.components(separatedBy: "HTTP/1.1 200").count - 1 < request {
+                    closed = await client.waitForClose(within: .milliseconds(100))
+                }
+                #expect(!closed && client.received.components(separatedBy: "HTTP/1.1 200").count - 1 == request,
+                        "answer \(request) on one kept-alive connection: \(client.received.prefix(300))")
+                guard !closed else { return }
+                if request == 1 {
+                    // Past the 500 ms head deadline and still open: the idle timeout holds it.
+                    #expect(await !client.waitForClose(within: .seconds(1)), "closed at the head deadline, not the idle timeout")
+                }
+            }
+            let idleFrom = ContinuousClock.now
+            #expect(await client.waitForClose(within: .seconds(15)), "an idle kept-alive connection is closed")
+            #expect(ContinuousClock.now - idleFrom >= .seconds(2), "closed well before the 5 s idle timeout")
         }
     }
 
@@ -110,6 +138,23 @@ import Testing
                 try await RawConnection.get("/healthz", port: port, from: "127.0.0.1").status == "HTTP/1.1 200 OK"
             }
             _ = (more, seventh)
+        }
+    }
+
+    /// The whole cap held by idle connections (a flood that opens and waits): health checks
+    /// from another address are still answered within 100 ms, each taking an idle place.
+    @Test func healthzIsAnsweredWhileIdleConnectionsFillTheCap() async throws {
+        var limits = Self.short
+        limits.headTimeout = .seconds(60)
+        limits.bodyTimeout = .seconds(60)
+        try await withServer(limits) { port in
+            let baseline = try await Self.healthzMedian(port: port, from: "127.0.0.9")
+            let flood = try await Self.open(3, port: port, from: "127.0.0.10", refused: 0)
+                + (try await Self.open(3, port: port, from: "127.0.0.11", refused: 0))
+            let full = try await Self.healthzMedian(port: port, from: "127.0.0.9")
+            #expect(full < .milliseconds(100) || full < baseline * 3 + .milliseconds(50),
+                    "healthz median \(full) with the cap full of idle connections, \(baseline) before")
+            _ = flood
         }
     }
 

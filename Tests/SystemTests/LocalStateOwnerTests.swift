@@ -44,6 +44,34 @@ import Testing
         }
     }
 
+    /// Runs `poolctl` to its exit while checking, every 100 ms, that `urls` keep answering.
+    func runAlongside(_ args: [String], env: [String: String], urls: [(url: String, token: String)]) async throws
+        -> (status: Int32, stderr: String) {
+        let process = try ServeProcess(args, env: env)
+        var checks = 0
+        while process.process.isRunning && checks < 300 {
+            await instancesAnswer(urls, "while \(args.joined(separator: " ")) runs")
+            checks += 1
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        guard let status = await process.waitForExit(seconds: 60) else {
+            process.stop()
+            throw TimedOut(description: "poolctl \(args) did not finish within a minute")
+        }
+        return (status, process.stderr)
+    }
+
+    /// The URLs of the instances a local state folder records (a port each).
+    static func ownURLs(_ state: URL) throws -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(at: state, includingPropertiesForKeys: nil)) ?? []
+        return files.filter { $0.pathExtension == "json" }.compactMap { file in
+            guard let data = try? Data(contentsOf: file),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let port = object["port"] as? Int else { return nil }
+            return "http://127.0.0.1:\(port)"
+        }
+    }
+
     @Test func aSecondServerOverTheSameStateRefusesAndStopsNothing() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("owner-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -77,6 +105,7 @@ import Testing
             return (url, secrets.currentToken(instanceId: id))
         }
         #expect(urls.count >= 2, "\(status)")
+        #expect(instances.contains { $0["state"] as? String == "claimed" && $0["url"] is String }, "the claimed instance is among them: \(status)")
         await instancesAnswer(urls, "before")
 
         // Over the same folder, on a free port and on the first's (busy) port: refused.
@@ -84,12 +113,27 @@ import Testing
         for port in ["0", String(first.port)] {
             let env = ["POOL_API_KEY": Self.key, "POOL_SQLITE_PATH": folder.appendingPathComponent("pool.sqlite").path,
                        "POOL_LOCAL_STATE": state]
-            let second = try await ServeProcess.run(["serve", "--spec", folder.appendingPathComponent("pool.yaml").path,
-                                                     "--env", "here", "--host", "127.0.0.1", "--port", port], env: env)
+            let second = try await runAlongside(["serve", "--spec", folder.appendingPathComponent("pool.yaml").path,
+                                                  "--env", "here", "--host", "127.0.0.1", "--port", port], env: env, urls: urls)
             #expect(second.status != 0)
             #expect(second.stderr.contains(state) && second.stderr.contains("pid \(first.process.process.processIdentifier)"),
                     "\(second.stderr)")
             await instancesAnswer(urls, "after a second server on port \(port) was refused")
+        }
+
+        // Over a folder and store of its own, on the first's (busy) port: it fails to bind,
+        // and stops only what it started itself.
+        let other = folder.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let busy = try await runAlongside(["serve", "--spec", folder.appendingPathComponent("pool.yaml").path, "--env", "here",
+                                           "--host", "127.0.0.1", "--port", String(first.port)],
+                                          env: ["POOL_API_KEY": Self.key, "POOL_SQLITE_PATH": other.appendingPathComponent("pool.sqlite").path,
+                                                "POOL_LOCAL_STATE": other.appendingPathComponent("local").path], urls: urls)
+        #expect(busy.status != 0, "a server whose port is taken must fail: \(busy.stderr)")
+        await instancesAnswer(urls, "after a second server failed to bind its port")
+        for url in try Self.ownURLs(other.appendingPathComponent("local")) {
+            let answer = try? await ServeProcess.get(url + "/convos/status")
+            #expect(answer == nil, "\(url), started by the server that failed, still answers after it exited")
         }
 
         // A follower over a folder of its own, sharing the store: stopping it stops nothing.

@@ -34,6 +34,11 @@ final class RawConnection: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// The client goes away: both directions shut (the server sees the end of the stream).
+    func hangUp() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Sends `text`; false when the server has closed the connection.
     @discardableResult
     func send(_ text: String) -> Bool {

@@ -45,7 +45,7 @@ public actor LoopbackRegistry {
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()
                               },
-                              logger: Logger(label: "registry", factory: { _ in SwiftLogNoOpLogHandler() }))
+                              logger: quiet)
         task = Task { try? await app.run(); continuation.finish() }
         var bound = 0
         for await p in ports { bound = p }

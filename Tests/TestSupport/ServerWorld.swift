@@ -118,10 +118,8 @@ public struct ServerWorld: Sendable {
         var ids: [String] = []
         for id in InstanceNaming.ids(n, using: &g) {
             let service = platform.add(name: InstanceNaming.serviceName(prefix: ServerFixtures.prefix, instanceId: id))
-            try await store.recordIntent(instanceId: id, serviceName: service.name, revision: revision,
-                                         tokenVersion: tokenVersion, at: Date())
-            try await store.recordStep(instanceId: id, step: .pinned, serviceId: service.serviceId)
-            try await store.mark(instanceId: id, serviceId: service.serviceId, domain: service.domain, state: .idle, at: Date())
+            try await store.seedIdleRecord(id, serviceName: service.name, serviceId: service.serviceId, domain: service.domain,
+                                           revision: revision, tokenVersion: tokenVersion, at: Date())
             ids.append(id)
         }
         return ids

@@ -7,7 +7,10 @@ public final class TestClock: @unchecked Sendable {
     private var value: Date
     public init(_ start: Date) { value = start }
     public var now: Date { lock.withLock { value } }
-    public func advance(_ d: Duration) { lock.withLock { value = value.addingTimeInterval(Double(d.components.seconds)) } }
+    public func advance(_ d: Duration) {
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        lock.withLock { value = value.addingTimeInterval(seconds) }
+    }
 }
 
 /// Seeded instance ids, so runs repeat; safe to share across ticks.

@@ -67,6 +67,44 @@ public struct ClaimService: Sendable {
         }
     }
 
+    /// The longest a claim may wait in line for an idle instance (`Prefer: wait=N`).
+    public static let maximumWait: Duration = .seconds(60)
+    /// How often a waiting claim renews its place and, first in line, tries to take one.
+    static let waitPoll: Duration = .milliseconds(200)
+    /// A waiter not heard from for this long (its replica died) is out of line.
+    static let waiterLifetime: TimeInterval = 3
+
+    /// Like `claim`, but on an empty pool waits up to `wait` for the next idle instance, in
+    /// line with every other waiting claim of every replica (first come, first served: only
+    /// the first in line takes). `stillWanted` is asked before every try: a client that
+    /// went away leaves the line and takes nothing. A store that fails while waiting costs
+    /// turns, not the wait; at the deadline the answer is an empty pool.
+    public func claim(_ request: ClaimRequest, idempotencyKey: String? = nil, waitingUpTo wait: Duration,
+                      stillWanted: @escaping @Sendable () -> Bool = { true }) async -> ClaimResult {
+        let first = await claim(request, idempotencyKey: idempotencyKey)
+        guard case .poolEmpty = first, wait > .zero else { return first }
+        let waiter = UUID().uuidString
+        let joined = clock()
+        do { try await store.joinClaimQueue(waiterId: waiter, at: joined) } catch { return first }
+        requestTick()
+        let deadline = ContinuousClock.now + min(wait, Self.maximumWait)
+        var result = first
+        while ContinuousClock.now < deadline, stillWanted() {
+            let now = clock()
+            // A store that fails for a moment costs a turn, not the wait.
+            let turn = (try? await store.claimQueueTurn(waiterId: waiter, joinedAt: joined, at: now,
+                                                        liveSince: now.addingTimeInterval(-Self.waiterLifetime))) ?? false
+            if turn, stillWanted() {
+                result = await claim(request, idempotencyKey: idempotencyKey)
+                if case .poolEmpty = result {} else { break }
+            }
+            try? await Task.sleep(for: Self.waitPoll)
+        }
+        try? await store.leaveClaimQueue(waiterId: waiter)
+        if !stillWanted() { logger.info("a waiting claim's client went away; it left the line and took nothing") }
+        return result
+    }
+
     /// The longest a claim may wait for the store to hand it an instance before calling it.
     /// The leader treats a claim still in flight past its call's timeout and a minute as
     /// abandoned; a call started much later than the claim was recorded could outlive that.

@@ -25,7 +25,7 @@ public struct InstanceBlueprints: Sendable {
         return InstanceBlueprint(
             name: name, repo: spec.repo, branch: spec.branch, rootDirectory: spec.rootDirectory,
             variables: variables, port: spec.instancePort, image: spec.pinnedImage,
-            registryCredentials: spec.registryCredentials.map { RegistryLogin(username: $0.username, password: $0.password) },
+            registryCredentials: spec.registryCredentials,
             // A project of its own is named like its service when it is made.
             projectName: spec.platform == .railway && spec.railway.placement == .projectPerInstance ? name : nil)
     }

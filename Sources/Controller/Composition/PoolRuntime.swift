@@ -45,6 +45,9 @@ public struct PoolParts: Sendable {
     public var projectCreateTokens: Int
     /// Resolves an image tag to its digest (the registry); nil: images stay unresolved.
     public var resolveImage: ImageWatch.Resolve?
+    /// The last listing and probe answers, kept across ticks (and reloads) while webhooks
+    /// let ticks observe less than everything; nil: every tick observes everything.
+    public var observationCache: ObservationCache?
 
     /// - Parameter environment: the process environment, read for `POOL_API_KEY` and
     ///   `RAILWAY_API_TOKENS`.
@@ -93,7 +96,7 @@ public func buildPoolRuntime(spec: EnvironmentSpec, parts: PoolParts, lock: Tick
     let observer = Observer(platform: platform, store: parts.store, prober: parts.prober, prefix: spec.prefix,
                             revision: spec.revision.hex, scheme: spec.instanceScheme,
                             probeTimeout: .milliseconds(Int64(spec.settings.probeTimeout * 1000)),
-                            credentials: credentials)
+                            credentials: credentials, cache: parts.observationCache)
     let blueprints = InstanceBlueprints(spec: spec, secrets: credentials.secrets)
     let executor = Executor(platform: platform, store: parts.store, revision: spec.revision.hex,
                             tokenVersion: credentials.secrets.current.version, logger: parts.logger,
@@ -140,12 +143,27 @@ public func instanceCredentials(spec: EnvironmentSpec, poolKey: String) throws(C
 
 /// The reconcile loop over runtimes built by `buildPoolRuntime`, for `poolctl serve` and
 /// the server tests. With a lease in `parts`, only the leader acts.
+///
+/// - Parameters:
+///   - webhooks: on (`.success`), the loop observes on events and at resyncs, and the
+///     leader keeps the notification rule with `keepRule`; off, every tick observes all.
 public func buildReconcileLoop(spec: EnvironmentSpec, parts: PoolParts, loadSpec: ReconcileLoop.LoadSpec? = nil,
+                               webhooks: Result<WebhookConfig, WebhookConfig.Off> = .failure(.init("no webhooks configured")),
+                               keepRule: ReconcileLoop.KeepRule? = nil, coalescingWindow: Duration = .seconds(1),
                                onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in }) throws -> ReconcileLoop {
     let lease = parts.lease
     let watch = parts.resolveImage.map { ImageWatch(logger: parts.logger, clock: parts.clock, resolve: $0) }
+    var parts = parts
+    let offReason: String?
+    switch webhooks {
+    case .success: offReason = nil
+    case .failure(let off): offReason = off.description
+    }
+    if offReason == nil { parts.observationCache = parts.observationCache ?? ObservationCache() }
     return try ReconcileLoop(spec: spec, logger: parts.logger, clock: parts.clock, loadSpec: loadSpec, onTick: onTick,
-                             leading: { lease?.isLeader ?? true }, imageWatch: watch) { spec, lock, requestTick in
+                             leading: { lease?.isLeader ?? true }, imageWatch: watch,
+                             webhooks: WebhookWatch(offReason: offReason, clock: parts.clock),
+                             keepRule: offReason == nil ? keepRule : nil, coalescingWindow: coalescingWindow) { [parts] spec, lock, requestTick in
         try buildPoolRuntime(spec: spec, parts: parts, lock: lock, requestTick: requestTick)
     }
 }

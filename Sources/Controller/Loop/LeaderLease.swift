@@ -5,7 +5,7 @@ import Store
 import Synchronization
 
 /// Picks the one replica that runs the reconcile loop when several share a store
-/// (docs/design.md section 6). Every replica runs this service: it takes the lease when it is
+/// (docs/design.md section 7). Every replica runs this service: it takes the lease when it is
 /// free or expired, renews it well inside its duration while it holds it, and gives it up
 /// on a graceful shutdown so that another replica takes over at its next attempt (within a
 /// third of the duration) rather than at expiry.

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import Model
+import Observers
 import ServiceLifecycle
 import Spec
 
@@ -62,11 +64,27 @@ public actor ReconcileLoop: Service {
 
     /// Called after every tick with its result and how long it took (metrics).
     let onTick: @Sendable (TickResult, Duration) -> Void
+    /// Railway's webhooks: how much each tick observes. Off: every tick observes everything.
+    public nonisolated let webhooks: WebhookWatch
+    /// Keeps the pool's notification rule (the leader, hourly); nil without webhooks.
+    private let keepRule: KeepRule?
+    /// With webhooks on, ticks start at least this far apart: a flood of events costs one
+    /// tick per window, the first event of a quiet spell none.
+    private let coalescingWindow: Duration
+    private var lastTickStarted: ContinuousClock.Instant?
+
+    /// Registers (or confirms) the pool's notification rule; returns what it did.
+    public typealias KeepRule = @Sendable (_ spec: EnvironmentSpec) async throws -> String
 
     public init(spec: EnvironmentSpec, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 loadSpec: LoadSpec? = nil, onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in },
                 leading: @escaping @Sendable () -> Bool = { true }, imageWatch: ImageWatch? = nil,
+                webhooks: WebhookWatch = WebhookWatch(offReason: "no webhooks configured"), keepRule: KeepRule? = nil,
+                coalescingWindow: Duration = .seconds(1),
                 makeRuntime: @escaping MakeRuntime) throws {
+        self.webhooks = webhooks
+        self.keepRule = keepRule
+        self.coalescingWindow = coalescingWindow
         self.imageWatch = imageWatch
         self.leading = leading
         self.onTick = onTick
@@ -80,8 +98,17 @@ public actor ReconcileLoop: Service {
         self.clock = clock
     }
 
-    /// Asks for a tick soon; coalesced with any tick already pending.
+    /// Asks for a tick soon (a claim, an operator action); coalesced with any tick already
+    /// pending. It lists the platform, whatever the webhooks.
     public nonisolated func trigger() {
+        webhooks.demand()
+        pendingInput.yield()
+    }
+
+    /// A known Railway event about `serviceId`: a tick soon, which lists and probes that
+    /// instance. Never changes state by itself.
+    public nonisolated func webhookReceived(serviceId: String?) {
+        webhooks.received(serviceId: serviceId)
         pendingInput.yield()
     }
 
@@ -92,6 +119,14 @@ public actor ReconcileLoop: Service {
             waiters.append(waiter)
             trigger()
         }
+    }
+
+    /// Waits out the rest of the coalescing window since the last tick started (webhooks
+    /// on only: without them ticks come from the timer and callers, as before).
+    private func coalesce() async {
+        guard webhooks.enabled, let last = lastTickStarted, waiters.isEmpty else { return }
+        let wait = coalescingWindow - (ContinuousClock.now - last)
+        if wait > .zero { try? await Task.sleep(for: wait) }
     }
 
     /// Ready once a first observation succeeded (the store was readable and the platform listed).
@@ -146,6 +181,8 @@ public actor ReconcileLoop: Service {
         for await _ in pending {
             // A trigger still buffered when the shutdown came is dropped, not ticked.
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            await coalesce()
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
             await tickOnce()
         }
     }
@@ -156,7 +193,8 @@ public actor ReconcileLoop: Service {
             let interval = runtime.spec.settings.tickInterval
             do { try await Task.sleep(for: .milliseconds(Int64(interval * 1000))) } catch { return }
             timerFired = true
-            trigger()
+            // Not `trigger()`: the timer is no demand to list (webhooks decide that).
+            pendingInput.yield()
         }
     }
 
@@ -171,9 +209,18 @@ public actor ReconcileLoop: Service {
         await refreshImage(force: (led && !ledLastTick) || mustConfirmImage)
         ledLastTick = led
         let started = ContinuousClock.now
-        var result = led ? await runtime.reconciler.tick() : await runtime.reconciler.observeOnly()
+        lastTickStarted = started
+        let settings = runtime.spec.settings
+        let inFlight = (lastTick?.result.plan.counts[.provisioning] ?? 0) > 0
+        let scope = led ? webhooks.scope(settings: settings, deploysInFlight: inFlight) : .full
+        var result = led ? await runtime.reconciler.tick(scope: scope) : await runtime.reconciler.observeOnly()
+        if led {
+            webhooks.observed(scope: scope, report: result.observed.report, complete: result.observed.complete,
+                              acted: !result.results.isEmpty)
+        }
         result.image = await image
         onTick(result, ContinuousClock.now - started)
+        if led, let keepRule, webhooks.ruleCheckDue { await checkRule(keepRule) }
         lastTick = LastTick(result: result, finishedAt: clock())
         ticksRun += 1
         if result.observed.complete { observedOnce = true }
@@ -207,6 +254,19 @@ public actor ReconcileLoop: Service {
                                                             "revision": "\(spec.revision.short)"])
         } catch {
             logger.error("could not run the image digest \(digest ?? "none"); the last one keeps running:\n\(error)")
+        }
+    }
+
+    /// Registers or confirms the pool's notification rule; a failure is logged, shown in
+    /// status, and tried again in a minute, while the resyncs keep the pool right.
+    private func checkRule(_ keepRule: KeepRule) async {
+        do {
+            let what = try await keepRule(runtime.spec)
+            webhooks.ruleChecked(error: nil)
+            logger.info("webhook rule: \(what)")
+        } catch {
+            webhooks.ruleChecked(error: "\(error)")
+            logger.warning("could not keep the webhook rule (resyncs keep the pool right meanwhile): \(error)")
         }
     }
 

@@ -38,6 +38,9 @@ public actor Reconciler {
     /// Placements (the shared environment: false; projects of their own: true) whose last
     /// listing was empty while the store knew services there.
     var sawEmptyListing: Set<Bool> = []
+    /// Whether the last tick's observation was complete and believed: only then may the
+    /// next tick reuse its listing.
+    var lastListingBelieved = false
 
     public init(spec: EnvironmentSpec, observer: Observer, executor: Executor, lock: TickLock = TickLock(), logger: Logger,
                 clock: @escaping @Sendable () -> Date = { Date() },
@@ -75,9 +78,9 @@ public actor Reconciler {
         await lock.run { await self.observeAndPlan(remember: false) }
     }
 
-    /// One full tick.
-    public func tick() async -> TickResult {
-        await lock.run { await self.tickNow() }
+    /// One tick; `scope` says how much of the world it observes (all of it without webhooks).
+    public func tick(scope: ObservationScope = .full) async -> TickResult {
+        await lock.run { await self.tickNow(scope: scope) }
     }
 
     /// Applies a plan made earlier, after checking the world still looks as it did then.
@@ -85,10 +88,16 @@ public actor Reconciler {
         try await lock.run { try await self.applyNow(saved: saved) }
     }
 
-    func tickNow() async -> TickResult {
+    func tickNow(scope: ObservationScope = .full) async -> TickResult {
         let observedAt = clock()
         let abandonedBefore = observedAt.addingTimeInterval(-AbandonedClaims.limit(spec.settings))
-        var observed = checkPlausible(await observer.observe(abandonedBefore: abandonedBefore), remember: true)
+        var scope = scope
+        // Only a listing the last tick believed may be reused: after a blind tick, list again.
+        if !lastListingBelieved { scope.list = true }
+        let raw = await observer.observe(abandonedBefore: abandonedBefore, scope: scope)
+        // A reused listing was checked when it was made; it says nothing new about emptiness.
+        var observed = checkPlausible(raw, remember: raw.report.listed)
+        lastListingBelieved = observed.complete
         // Ended whatever the listing said (they are probed where the claim reached them),
         // by a replica that still leads, when there are probes to end them by.
         if observer.prober != nil && executor.mayAct() {
@@ -159,7 +168,7 @@ public actor Reconciler {
         let healthy = observed.instances.compactMap { i -> String? in
             // A bound instance whose message stream is down is not healthy (docs/agent-contract.md
             // section 2, state D).
-            guard case .status(let s) = i.probe, s.usable, let r = i.record,
+            guard i.probedNow, case .status(let s) = i.probe, s.usable, let r = i.record,
                   s.conversationId == nil || s.streaming != false else { return nil }
             return r.instanceId
         }

@@ -10,12 +10,12 @@ import Glibc
 /// may take, how long a kept-alive connection may sit idle, and how many connections may
 /// be open at once, in all and from one address. `poolctl serve` exposes each as an option.
 public struct EdgeLimits: Sendable, Equatable {
-    /// From the moment the server is ready for a request (the connection opened, or the
-    /// previous response was sent) until the request head is complete.
+    /// From the moment the connection opened until its first request head is complete.
     public var headTimeout: Duration
     /// From the end of the request head until the end of its body.
     public var bodyTimeout: Duration
-    /// A kept-alive connection with no request in progress is closed after this long.
+    /// A kept-alive connection with no request in progress is closed after this long: the
+    /// next request's whole head must arrive within it, counted from the previous response.
     public var idleTimeout: Duration
     /// Connections open at once. The next one takes the place of the longest-idle one, or
     /// is closed as soon as it is accepted when none is idle.

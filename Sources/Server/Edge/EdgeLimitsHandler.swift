@@ -52,6 +52,17 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         cancelDeadline()
     }
 
+    /// The client closed its side. An HTTP/1 client that does so awaits no answer (nginx
+    /// logs it as 499), so the connection closes now: a claim waiting for an instance sees
+    /// its client gone and gives up its place instead of taking an instance for nobody.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            logger.debug("connection closed: the client closed its side")
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
@@ -61,8 +72,8 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if request.method == .connect || request.headerFields[.upgrade] != nil { closeAfterResponse = true }
             setDeadline(context, after: limits.bodyTimeout, for: "the request body")
         case .end:
-            // Answered before its body ended (an early refusal): the next head is due now.
-            if inProgress == 0 { setDeadline(context, after: limits.headTimeout, for: "the next request head") } else { cancelDeadline() }
+            // Answered before its body ended (an early refusal): the connection is idle now.
+            if inProgress == 0 { waitForNextRequest(context) } else { cancelDeadline() }
         case .body: break
         }
         context.fireChannelRead(data)
@@ -74,7 +85,7 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !context.channel.isWritable {
             setDeadline(context, after: limits.bodyTimeout, for: "the client to read its response")
         } else if inProgress == 0 {
-            setDeadline(context, after: limits.headTimeout, for: "the next request head")
+            waitForNextRequest(context)
         } else {
             cancelDeadline()
         }
@@ -94,7 +105,7 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 inProgress = max(0, inProgress - 1)
                 if inProgress == 0 {
                     gate.idle(context.channel)
-                    setDeadline(context, after: limits.headTimeout, for: "the next request head")
+                    waitForNextRequest(context)
                 }
             }
         case .body:
@@ -130,6 +141,13 @@ final class EdgeLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
         admitted = true
         setDeadline(context, after: limits.headTimeout, for: "the request head")
         return true
+    }
+
+    /// A kept-alive connection between requests: the next request (its whole head) is due
+    /// within the idle timeout, so a client may keep a connection for reuse that long, and
+    /// no longer, however slowly it sends.
+    private func waitForNextRequest(_ context: ChannelHandlerContext) {
+        setDeadline(context, after: limits.idleTimeout, for: "the next request on a kept-alive connection")
     }
 
     private func setDeadline(_ context: ChannelHandlerContext, after timeout: Duration, for what: String) {

@@ -11,6 +11,7 @@ struct MetricsRoute {
             if let lease = context.lease {
                 context.metrics.recordLeadership(replica: lease.replica, leading: lease.isLeader)
             }
+            context.metrics.recordWebhooks(context.loop.webhooks.state, now: context.clock())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: context.metrics.render())))
         }

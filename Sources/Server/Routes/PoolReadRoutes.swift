@@ -54,7 +54,9 @@ struct PoolReadRoutes {
                 PoolStatus.Image(image: $0.image, digest: $0.digest, checkedAt: $0.checkedAt, error: $0.error,
                                  consecutiveFailures: $0.failures)
             },
-            tick: .init(finishedAt: last.finishedAt, complete: observed.complete, incompleteReason: observed.incompleteReason),
+            webhooks: context.loop.webhooks.state,
+            tick: .init(finishedAt: last.finishedAt, complete: observed.complete, incompleteReason: observed.incompleteReason,
+                        listed: observed.report.listed, probed: observed.report.probed),
             instances: owned.map { i in
                 var invite: String?
                 if case .claimed(_, _, let url, _)? = answers[i.instanceId] { invite = url }

@@ -18,11 +18,9 @@ struct PoolStatus: ResponseEncodable {
     }
     /// Null for a lone process (no lease).
     var leader: Leader?
-    struct Tick: Encodable {
-        var finishedAt: Date
-        var complete: Bool
-        var incompleteReason: String?
-    }
+    /// When the last tick ended, whether it saw everything, whether it listed the platform
+    /// (false: the last listing, reused while webhooks are healthy), and how many it probed.
+    struct Tick: Encodable { var finishedAt: Date, complete: Bool, incompleteReason: String?, listed: Bool, probed: Int }
     var counts: PoolCounts
     /// Which credential instances hold (instance secret versions, the pool key).
     var credentials: CredentialCounts
@@ -36,6 +34,9 @@ struct PoolStatus: ResponseEncodable {
         var consecutiveFailures: Int
     }
     @EncodedAsNull var image: Image?
+    /// Railway's webhooks: `off` (and why), `healthy`, or `polling` (and why); the last
+    /// event, the last full observation, and the notification rule's last check.
+    var webhooks: WebhookWatch.State
     var tick: Tick
     var instances: [InstanceStatus]
 }

@@ -1,0 +1,164 @@
+import Foundation
+import Model
+import Observers
+import Spec
+
+/// Railway's webhooks as the loop sees them: the edge that starts a tick now, on a loop
+/// that stays level-triggered. Decides how much each tick observes (`ObservationScope`):
+///
+/// - off (no public URL or secret) or polling: every tick lists and probes everything, as
+///   without webhooks;
+/// - healthy: a full observation (the resync) every `resyncInterval`; between resyncs a
+///   tick lists only when something may have changed on Railway (a webhook, a claim, an
+///   operator action, the last tick's own actions) and probes only what may have changed;
+///   a quiet timer tick lists nothing.
+///
+/// Polling comes back when no webhook has arrived for `webhookStaleAfter` while deploys
+/// are in flight, or when a resync finds a change no webhook reported; the next webhook
+/// makes it healthy again. A webhook never changes state by itself: it only names
+/// services to look at.
+public final class WebhookWatch: @unchecked Sendable {
+    /// Guards every field below: the route, the loop and the claim service call in from any task.
+    private let lock = NSLock()
+    public enum Mode: String, Sendable, Codable {
+        /// No public URL or no secret: the loop polls, as before webhooks.
+        case off
+        /// Webhooks arrive: the loop lists on events and at resyncs.
+        case healthy
+        /// Webhooks went quiet or missed a change: every tick observes everything.
+        case polling
+    }
+
+    /// What status and metrics show (`GET /api/pool/status`, `webhooks`; absent values as null).
+    public struct State: Sendable, Equatable, Encodable {
+        public var mode: Mode
+        /// Why the loop polls (or why webhooks are off); nil while healthy.
+        @EncodedAsNull public var reason: String?
+        @EncodedAsNull public var lastWebhookAt: Date?
+        @EncodedAsNull public var lastResyncAt: Date?
+        /// Known events received since start.
+        public var received: Int
+        /// The notification rule: when it was last confirmed, and the last registration error.
+        @EncodedAsNull public var ruleCheckedAt: Date?
+        @EncodedAsNull public var ruleError: String?
+    }
+
+    private let clock: @Sendable () -> Date
+    private var mode: Mode
+    private var reason: String?
+    private let startedAt: Date
+    private var lastWebhookAt: Date?
+    private var lastResyncAt: Date?
+    private var received = 0
+    /// Services named by webhooks since the last tick that listed.
+    private var named: Set<String> = []
+    /// Something other than the timer asked for this tick (a claim, an operator, a webhook).
+    private var demanded = false
+    /// The last tick applied actions, or an operator acted since: Railway changed by our
+    /// own hand. The next tick lists, and what its listing finds changed is no missed webhook.
+    private var acted = false
+    /// Demands so far, and as of the last `scope()`: one that comes during a tick is kept
+    /// for the next.
+    private var demands = 0
+    private var demandsAtScope = 0
+    private var ruleCheckedAt: Date?
+    private var ruleError: String?
+
+    /// - Parameter offReason: why webhooks are off, or nil when they are on.
+    public init(offReason: String?, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.clock = clock
+        self.mode = offReason == nil ? .healthy : .off
+        self.reason = offReason
+        self.startedAt = clock()
+    }
+
+    public var enabled: Bool { lock.withLock { mode != .off } }
+
+    public var state: State {
+        lock.withLock {
+            State(mode: mode, reason: reason, lastWebhookAt: lastWebhookAt, lastResyncAt: lastResyncAt, received: received,
+                  ruleCheckedAt: ruleCheckedAt, ruleError: ruleError)
+        }
+    }
+
+    /// A known event about `serviceId`: the next tick lists and probes it. A webhook after
+    /// polling began makes webhooks healthy again.
+    public func received(serviceId: String?) {
+        lock.withLock {
+            guard mode != .off else { return }
+            received += 1
+            lastWebhookAt = clock()
+            if let serviceId { named.insert(serviceId) }
+            demanded = true
+            demands += 1
+            if mode == .polling {
+                mode = .healthy
+                reason = nil
+            }
+        }
+    }
+
+    /// A claim, an operator action or a reload asked for a tick: it lists, and what it
+    /// finds changed may be that action's doing.
+    public func demand() {
+        lock.withLock {
+            demanded = true
+            acted = true
+            demands += 1
+        }
+    }
+
+    /// What the next tick observes, for a pool with `settings` and deploys in flight or not.
+    public func scope(settings: PoolSettings, deploysInFlight: Bool) -> ObservationScope {
+        lock.withLock {
+            let now = clock()
+            demandsAtScope = demands
+            guard mode != .off else { return .full }
+            if mode == .healthy, deploysInFlight,
+               now.timeIntervalSince(lastWebhookAt ?? startedAt) >= settings.webhookStaleAfter {
+                mode = .polling
+                reason = "no webhook for \(DurationText.format(settings.webhookStaleAfter)) while deploys are in flight"
+            }
+            if mode == .polling { return .full }
+            if now.timeIntervalSince(lastResyncAt ?? .distantPast) >= settings.resyncInterval { return .full }
+            let names = named
+            return ObservationScope(list: demanded || acted || !names.isEmpty, probeAll: false, named: names)
+        }
+    }
+
+    /// After a tick observed with `scope`: a full one is a resync; a listing that found a
+    /// change no webhook reported sends the loop back to polling.
+    public func observed(scope: ObservationScope, report: ObservationReport, complete: Bool, acted: Bool) {
+        lock.withLock {
+            let ownChanges = self.acted
+            let demandedSince = demands != demandsAtScope
+            self.acted = acted || !complete || demandedSince
+            guard report.listed, complete else { return }
+            if scope.probeAll { named.removeAll() } else { named.subtract(scope.named) }
+            demanded = demandedSince
+            if scope == .full { lastResyncAt = clock() }
+            if mode == .healthy, !report.unreported.isEmpty, !ownChanges {
+                mode = .polling
+                reason = "a listing found \(report.unreported.count) change(s) no webhook reported"
+            }
+        }
+    }
+
+    /// The notification rule was confirmed, or could not be.
+    public func ruleChecked(error: String?) {
+        lock.withLock {
+            ruleCheckedAt = clock()
+            ruleError = error
+        }
+    }
+
+    /// When the rule should be checked again: at once before the first success, then hourly
+    /// (a minute after a failure).
+    public var ruleCheckDue: Bool {
+        lock.withLock {
+            guard mode != .off else { return false }
+            guard let at = ruleCheckedAt else { return true }
+            return clock().timeIntervalSince(at) >= (ruleError == nil ? 3_600 : 60)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Model
+
+/// How much of the world one tick looks at. Without webhooks every tick is `full`: one
+/// listing, every deployed instance probed. With Railway's webhooks healthy, the loop
+/// lists only when something may have changed (a webhook, a claim, its own actions) and
+/// probes only instances that may have changed; a full observation (the resync) still
+/// comes every `resyncInterval` and corrects whatever a webhook missed.
+public struct ObservationScope: Sendable, Equatable {
+    /// Call the platform for a listing; false reuses the last listing.
+    public var list: Bool
+    /// Probe every deployed instance; false probes only those that may have changed:
+    /// never probed, not answering as ready (provisioning), or named by a webhook.
+    public var probeAll: Bool
+    /// Services a webhook named since the last tick: probed whatever they last answered.
+    public var named: Set<String>
+
+    public init(list: Bool, probeAll: Bool, named: Set<String> = []) {
+        self.list = list
+        self.probeAll = probeAll
+        self.named = named
+    }
+
+    /// Everything, as every tick without webhooks.
+    public static let full = ObservationScope(list: true, probeAll: true)
+}
+
+/// What the observer carries from one tick to the next while webhooks are healthy: the
+/// last listing, and each instance's last probe answer, so that a tick that lists
+/// nothing, or probes a few, still sees every instance. A full observation replaces both.
+public final class ObservationCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var listing: PlatformListing?
+    private var probes: [String: ProbeResult] = [:]
+
+    public init() {}
+
+    /// The last listing, if there was one.
+    public var lastListing: PlatformListing? { lock.withLock { listing } }
+
+    /// Keeps `new` as the last listing; returns the services whose deploy reached an end
+    /// (success, failure, sleep) or that went away since the one before, except `named`
+    /// ones: changes a webhook should have reported.
+    func store(_ new: PlatformListing, named: Set<String>) -> [String] {
+        lock.withLock {
+            defer { listing = new }
+            guard let old = listing else { return [] }
+            let now = Dictionary(new.services.map { ($0.serviceId, $0) }, uniquingKeysWith: { a, _ in a })
+            return old.services.compactMap { before -> String? in
+                guard !named.contains(before.serviceId) else { return nil }
+                guard let after = now[before.serviceId] else { return before.serviceId }
+                let ended = after.deployStatus.map { $0 == .success || $0.isTerminalFailure } ?? false
+                let changed = after.deployStatus != before.deployStatus || after.deploymentId != before.deploymentId
+                return changed && ended ? before.serviceId : nil
+            }
+        }
+    }
+
+    func probe(_ key: String) -> ProbeResult? { lock.withLock { probes[key] } }
+
+    /// Keeps the answers probed now; forgets instances no longer observed.
+    func keep(_ fresh: [String: ProbeResult], observed keys: Set<String>) {
+        lock.withLock {
+            probes = probes.filter { keys.contains($0.key) }.merging(fresh) { _, new in new }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Controller
+import Foundation
+import Model
+import Observers
+import Spec
+import TestSupport
+import Testing
+
+/// How much each tick observes with webhooks: everything without them or while polling;
+/// with them, a full resync every `resyncInterval`, a listing when something may have
+/// changed, nothing on a quiet tick; polling when webhooks go quiet during deploys or a
+/// listing finds a change no webhook reported, healthy again on the next webhook.
+@Suite struct WebhookWatchTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    var settings: PoolSettings {
+        var s = PoolSettings()
+        s.resyncInterval = 300
+        s.webhookStaleAfter = 900
+        return s
+    }
+
+    /// Observes with the scope the watch gives, as the loop does; returns the scope.
+    func tick(_ w: WebhookWatch, inFlight: Bool = false, unreported: [String] = [], acted: Bool = false) -> ObservationScope {
+        let scope = w.scope(settings: settings, deploysInFlight: inFlight)
+        w.observed(scope: scope, report: ObservationReport(listed: scope.list, unreported: scope.list ? unreported : []),
+                   complete: true, acted: acted)
+        return scope
+    }
+
+    @Test func offObservesEverythingEveryTick() {
+        let w = WebhookWatch(offReason: "POOL_WEBHOOK_SECRET is not set")
+        for _ in 0..<3 { #expect(tick(w) == .full) }
+        w.received(serviceId: "svc-1")
+        #expect(w.state.mode == .off && w.state.received == 0)
+    }
+
+    @Test func healthyListsOnEventsAndResyncsOnTime() {
+        let clock = TestClock(Self.t0)
+        let w = WebhookWatch(offReason: nil, clock: { clock.now })
+        #expect(tick(w) == .full, "the first tick is a resync")
+        clock.advance(.seconds(30))
+        #expect(tick(w) == ObservationScope(list: false, probeAll: false), "a quiet tick lists nothing")
+        w.received(serviceId: "svc-1")
+        #expect(tick(w) == ObservationScope(list: true, probeAll: false, named: ["svc-1"]), "an event lists and names its service")
+        #expect(tick(w).list == false, "once")
+        w.demand()
+        #expect(tick(w).list, "a claim or an operator lists")
+        #expect(tick(w).list == false)
+        clock.advance(.seconds(300))
+        #expect(tick(w) == .full, "resync after resyncInterval")
+        #expect(w.state.mode == .healthy && w.state.lastResyncAt == clock.now)
+    }
+
+    @Test func ownActionsListNextAndExcuseWhatTheListingFinds() {
+        let w = WebhookWatch(offReason: nil)
+        _ = tick(w, acted: true)
+        let next = tick(w, unreported: ["svc-deleted"])
+        #expect(next.list, "the tick after actions lists")
+        #expect(w.state.mode == .healthy, "what our own actions changed is no missed webhook")
+    }
+
+    @Test func anUnreportedChangeFallsBackToPollingUntilTheNextWebhook() {
+        let w = WebhookWatch(offReason: nil)
+        _ = tick(w)
+        w.received(serviceId: "svc-2")
+        _ = tick(w, unreported: ["svc-1"])
+        #expect(w.state.mode == .polling && w.state.reason?.contains("1 change(s) no webhook reported") == true, "\(w.state)")
+        #expect(tick(w) == .full && tick(w) == .full, "polling observes everything")
+        w.received(serviceId: "svc-3")
+        #expect(w.state.mode == .healthy && w.state.reason == nil)
+    }
+
+    @Test func silenceDuringDeploysFallsBackToPolling() {
+        let clock = TestClock(Self.t0)
+        let w = WebhookWatch(offReason: nil, clock: { clock.now })
+        _ = tick(w)
+        clock.advance(.seconds(1_000))
+        #expect(tick(w, inFlight: false) != .full || w.state.mode == .healthy, "quiet without deploys is fine")
+        #expect(w.state.mode == .healthy)
+        _ = tick(w, inFlight: true)
+        #expect(w.state.mode == .polling && w.state.reason?.contains("while deploys are in flight") == true, "\(w.state)")
+        w.received(serviceId: nil)
+        #expect(w.state.mode == .healthy)
+    }
+}
