@@ -31,7 +31,8 @@ public struct ObservationScope: Sendable, Equatable {
 public final class ObservationCache: @unchecked Sendable {
     private let lock = NSLock()
     private var listing: PlatformListing?
-    private var probes: [String: ProbeResult] = [:]
+    /// The last answer of each instance, with the deployment it answered for.
+    private var probes: [String: (result: ProbeResult, deployment: String?)] = [:]
 
     public init() {}
 
@@ -56,12 +57,17 @@ public final class ObservationCache: @unchecked Sendable {
         }
     }
 
-    func probe(_ key: String) -> ProbeResult? { lock.withLock { probes[key] } }
+    /// The last answer of `key`, if it answered for `deployment` (a redeploy forgets it).
+    func probe(_ key: String, deployment: String?) -> ProbeResult? {
+        lock.withLock { probes[key].flatMap { $0.deployment == deployment ? $0.result : nil } }
+    }
 
-    /// Keeps the answers probed now; forgets instances no longer observed.
-    func keep(_ fresh: [String: ProbeResult], observed keys: Set<String>) {
+    /// Keeps the answers probed now, each with its instance's deployment; forgets instances
+    /// no longer observed (`deployments` holds every observed one).
+    func keep(_ fresh: [String: ProbeResult], deployments: [String: String?]) {
         lock.withLock {
-            probes = probes.filter { keys.contains($0.key) }.merging(fresh) { _, new in new }
+            probes = probes.filter { deployments[$0.key] != nil }
+            for (key, result) in fresh { probes[key] = (result, deployments[key] ?? nil) }
         }
     }
 }

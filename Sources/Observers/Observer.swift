@@ -106,11 +106,6 @@ public struct Observer: Sendable {
                       let d = i.record?.domain else { continue }
                 domain = d
             } else if let s = i.service, s.deployStatus == .success, let d = s.domain {
-                if !scope.probeAll, !scope.named.contains(s.serviceId), let last = cache?.probe(Self.probeKey(i)),
-                   case .status(let answer) = last, answer.usable {
-                    carried[Self.probeKey(i)] = last
-                    continue
-                }
                 domain = d
             } else {
                 continue
@@ -120,12 +115,17 @@ public struct Observer: Sendable {
                 noCredential.insert(Self.probeKey(i))
                 continue
             }
+            if !scope.probeAll, let last = carriable(i, scope: scope) {
+                carried[Self.probeKey(i)] = last
+                continue
+            }
             targets.append(ProbeTarget(id: Self.probeKey(i), baseURL: "\(scheme)://\(domain)", bearer: bearer))
         }
         var results = targets.isEmpty ? [:] : await prober.probeAll(targets, timeout: probeTimeout)
         observed.report.probed = targets.count
         for key in noCredential { results[key] = .unauthorized }
-        cache?.keep(results, observed: Set(observed.instances.map(Self.probeKey)))
+        let deployments = Dictionary(observed.instances.map { (Self.probeKey($0), $0.service?.deploymentId) }, uniquingKeysWith: { a, _ in a })
+        cache?.keep(results, deployments: deployments)
         for k in observed.instances.indices {
             let key = Self.probeKey(observed.instances[k])
             if let r = results[key] {
@@ -135,6 +135,20 @@ public struct Observer: Sendable {
                 observed.instances[k].probedNow = false
             }
         }
+    }
+
+    /// The last answer an instance may keep instead of a probe (webhooks healthy): it
+    /// answered ready to this very deployment, no webhook named it, and its record says
+    /// nothing changed since that answer could have: idle as marked, or claimed. Anything
+    /// else (a claim that failed or ended, a retirement, a self-destruct, a redeploy) is
+    /// probed, so a carried answer never decides a delete.
+    func carriable(_ i: ObservedInstance, scope: ObservationScope) -> ProbeResult? {
+        guard let s = i.service, !scope.named.contains(s.serviceId), let r = i.record,
+              r.retiredReason == nil, r.selfDestructAt == nil,
+              r.claim == .claimed || (r.claim == .none && r.marked == .idle),
+              let last = cache?.probe(Self.probeKey(i), deployment: s.deploymentId),
+              case .status(let answer) = last, answer.usable else { return nil }
+        return last
     }
 
     /// Probes are keyed by service (a duplicate service shares its instance's id), or by

@@ -18,12 +18,15 @@ public func buildRouter(_ context: ServerContext) -> Router<PoolRequestContext> 
     SelfDestructRoute(context: context).register(on: router)
     // Railway's events, behind their own secret in the path (not the pool key).
     WebhookRoute(context: context).register(on: router)
+    // The dashboard's live stream, opened with a short-lived ticket (EventSource sends no header).
+    EventStreamRoutes(context: context).registerPublic(on: router)
 
     let protected = router.group("api/pool").add(middleware: BearerAuthMiddleware(apiKey: context.apiKey))
     PoolReadRoutes(context: context).registerProtected(on: protected)
     ClaimRoutes(context: context).register(on: protected)
     OperatorRoutes(context: context).register(on: protected)
     QRCodeRoute().register(on: protected)
+    EventStreamRoutes(context: context).registerProtected(on: protected)
     return router
 }
 

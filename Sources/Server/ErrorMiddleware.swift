@@ -13,7 +13,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let answer = Self.apiError(for: error)
-            var metadata: Logger.Metadata = ["method": "\(request.method)", "path": "\(request.uri.path)",
+            var metadata: Logger.Metadata = ["method": "\(request.method)", "path": "\(Self.loggable(request.uri.path))",
                                              "status": "\(answer.status.code)", "error": "\(answer.message)"]
             if answer.status.code >= 500 {
                 if !(error is APIError) { metadata["cause"] = "\(error)" }
@@ -23,6 +23,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return answer.response()
         }
+    }
+
+    /// The path as it may be logged: the webhook route's last segment is a secret.
+    static func loggable(_ path: String) -> String {
+        path.hasPrefix("/webhooks/railway/") ? "/webhooks/railway/…" : path
     }
 
     static func apiError(for error: any Error) -> APIError {

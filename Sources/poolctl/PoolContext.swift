@@ -105,7 +105,12 @@ struct PoolContext {
               let railway = try? RailwayConfig.fromEnvironment(env, projectId: "", environmentId: "") else { return nil }
         let keeper = WebhookRuleKeeper(client: RailwayClient(config: railway, metrics: metrics))
         return { _ in
-            "\(try await keeper.keep(workspaceId: config.workspaceId, url: config.url, eventTypes: WebhookConfig.eventTypes, isOurs: config.isOurs))"
+            do {
+                return "\(try await keeper.keep(workspaceId: config.workspaceId, url: config.url, eventTypes: WebhookConfig.eventTypes, isOurs: config.isOurs))"
+            } catch {
+                // Railway may quote the URL it was sent (the secret is its last segment).
+                throw CLIError("\(error)".replacingOccurrences(of: config.secret, with: "…"))
+            }
         }
     }
 

@@ -14,6 +14,8 @@ import Testing
         "POST /api/pool/self-destruct",
         // Behind POOL_WEBHOOK_SECRET in its path, never the pool key (WebhookTests).
         "POST /webhooks/railway/{secret}",
+        // A ticket from the key opens it, never the key (EventStreamTests).
+        "GET /api/pool/events/stream",
     ]
 
     static let badHeaders: [(String, String?)] = [

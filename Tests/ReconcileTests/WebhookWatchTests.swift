@@ -51,6 +51,25 @@ import Testing
         #expect(w.state.mode == .healthy && w.state.lastResyncAt == clock.now)
     }
 
+    /// An event during a tick is kept for the next one; a resync carries the names too, so
+    /// what they changed is no missed webhook.
+    @Test func anEventDuringATickIsNotLost() {
+        let clock = TestClock(Self.t0)
+        let w = WebhookWatch(offReason: nil, clock: { clock.now })
+        _ = tick(w)
+        w.received(serviceId: "svc-1")
+        let scope = w.scope(settings: settings, deploysInFlight: false)
+        w.received(serviceId: "svc-1")  // again, while that tick runs
+        w.observed(scope: scope, report: ObservationReport(listed: true), complete: true, acted: false)
+        #expect(w.scope(settings: settings, deploysInFlight: false).named == ["svc-1"], "the second event still names it")
+        clock.advance(.seconds(300))
+        w.received(serviceId: "svc-2")
+        let resync = w.scope(settings: settings, deploysInFlight: false)
+        #expect(resync.list && resync.probeAll && resync.named.contains("svc-2"))
+        w.observed(scope: resync, report: ObservationReport(listed: true), complete: true, acted: false)
+        #expect(w.state.mode == .healthy && w.state.lastResyncAt == clock.now)
+    }
+
     @Test func ownActionsListNextAndExcuseWhatTheListingFinds() {
         let w = WebhookWatch(offReason: nil)
         _ = tick(w, acted: true)
@@ -77,6 +96,13 @@ import Testing
         clock.advance(.seconds(1_000))
         #expect(tick(w, inFlight: false) != .full || w.state.mode == .healthy, "quiet without deploys is fine")
         #expect(w.state.mode == .healthy)
+        // Silence counts from when deploys began, not from the last webhook long before.
+        _ = tick(w, inFlight: true)
+        #expect(w.state.mode == .healthy, "deploys just began: \(w.state)")
+        clock.advance(.seconds(600))
+        _ = tick(w, inFlight: true)
+        #expect(w.state.mode == .healthy)
+        clock.advance(.seconds(300))
         _ = tick(w, inFlight: true)
         #expect(w.state.mode == .polling && w.state.reason?.contains("while deploys are in flight") == true, "\(w.state)")
         w.received(serviceId: nil)

@@ -49,7 +49,7 @@ import FoundationNetworking
         }
 
         // 1. Key and claim from the fragment: the page submits its claim form once.
-        let fragment = "key=\(Self.key)&claim=" + Self.agentName.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let fragment = "live=0&key=\(Self.key)&claim=" + Self.agentName.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let claimed = try await Self.run(chromium, ["--dump-dom", base + "/#" + fragment], profile: dir.appendingPathComponent("p1"))
         #expect(claimed.contains("id=\"invite-link\" href=\"https://dev.convos.org/v2?i="), "no invite link in: \(claimed)")
         #expect(claimed.contains("id=\"invite-qr\"") && claimed.contains("src=\"blob:"), "no QR code image")
@@ -65,7 +65,7 @@ import FoundationNetworking
             let status = try await ServeProcess.get(base + "/api/pool/status", headers: auth).1
             return status.contains("\"state\":\"claimed\"") && status.contains("Kyoto")
         }
-        let listed = try await Self.run(chromium, ["--dump-dom", base + "/#key=\(Self.key)"], profile: dir.appendingPathComponent("p2"))
+        let listed = try await Self.run(chromium, ["--dump-dom", base + "/#live=0&key=\(Self.key)"], profile: dir.appendingPathComponent("p2"))
         #expect(listed.contains("class=\"agent-name\">Kyoto &lt;i&gt;Trip&lt;/i&gt; &amp; co</td>"), "the claimed agents table: \(listed)")
         #expect(listed.contains("data-kill=\""), "a kill button")
         #expect(listed.contains("data-state=\"claimed\"><b>1</b>"), "the pool bar counts the claimed instance")
@@ -75,7 +75,7 @@ import FoundationNetworking
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let png = output.appendingPathComponent("dashboard.png")
         try? FileManager.default.removeItem(at: png)
-        _ = try await Self.run(chromium, ["--screenshot=\(png.path)", "--window-size=1280,900", base + "/#key=\(Self.key)"],
+        _ = try await Self.run(chromium, ["--screenshot=\(png.path)", "--window-size=1280,900", base + "/#live=0&key=\(Self.key)"],
                                profile: dir.appendingPathComponent("p3"))
         let size = (try? FileManager.default.attributesOfItem(atPath: png.path)[.size] as? Int) ?? 0
         #expect(size > 10_000, "a screenshot at \(png.path)")

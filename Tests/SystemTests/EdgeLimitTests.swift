@@ -16,18 +16,7 @@ import Testing
 
     /// A server with `limits` on a free loopback port for `body`.
     func withServer(_ limits: EdgeLimits = short, _ body: (Int) async throws -> Void) async throws {
-        try await ServerWorld.with { world in
-            let port = Port()
-            let app = buildApplication(world.context, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                       limits: limits, onServerRunning: { port.set($0.localAddress?.port ?? 0) })
-            let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-            let running = Task { try await group.run() }
-            defer { running.cancel() }
-            try await eventually("the server to listen") { port.value != 0 }
-            try await body(port.value)
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-        }
+        try await ServerWorld.with { world in try await world.serving(limits, body) }
     }
 
     final class Port: @unchecked Sendable {

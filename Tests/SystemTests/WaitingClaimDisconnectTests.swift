@@ -20,33 +20,26 @@ import Testing
 
     @Test func aClientThatDisconnectsLeavesNoClaimBehind() async throws {
         try await ServerWorld.with(runLoop: false) { world in
-            let port = EdgeLimitTests.Port()
-            let app = buildApplication(world.context, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                       onServerRunning: { port.set($0.localAddress?.port ?? 0) })
-            let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-            let running = Task { try await group.run() }
-            defer { running.cancel() }
-            try await eventually("the server to listen") { port.value != 0 }
+            try await world.serving { port in
 
-            let body = #"{"agentName": "Gone Soon", "instructions": "Wait."}"#
-            let client = try RawConnection(port: port.value)
-            client.send("POST /api/pool/claim HTTP/1.1\r\nHost: pool\r\nAuthorization: Bearer \(ServerFixtures.apiKey)\r\n"
-                        + "Content-Type: application/json\r\nPrefer: wait=30\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            try await eventually("the claim in line") { try await othersInLine(world.store) }
-            #expect(await !client.waitForClose(within: .milliseconds(300)), "the claim waits")
-            client.hangUp()
-            try await eventually("the claim out of line once its client left") { try await !othersInLine(world.store) }
-            let ids = try await world.seedIdle(1)
-            try await Task.sleep(for: .milliseconds(1_500))
-            let record = try #require(try await world.store.instance(id: ids[0]))
-            #expect(record.claim == .none && record.agentName == nil, "the instance was taken for a client that left: \(record)")
-            #expect(world.caller.callCount == 0, "no claim call was made")
-            // It is still there for the next claim.
-            let next = await world.loop.runtime.claims.claim(.init(agentName: "Next", instructions: "Hi"))
-            guard case .claimed(let answer) = next else { Issue.record("\(next)"); return }
-            #expect(answer.instanceId == ids[0])
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
+                let body = #"{"agentName": "Gone Soon", "instructions": "Wait."}"#
+                let client = try RawConnection(port: port)
+                client.send("POST /api/pool/claim HTTP/1.1\r\nHost: pool\r\nAuthorization: Bearer \(ServerFixtures.apiKey)\r\n"
+                            + "Content-Type: application/json\r\nPrefer: wait=30\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                try await eventually("the claim in line") { try await othersInLine(world.store) }
+                #expect(await !client.waitForClose(within: .milliseconds(300)), "the claim waits")
+                client.hangUp()
+                try await eventually("the claim out of line once its client left") { try await !othersInLine(world.store) }
+                let ids = try await world.seedIdle(1)
+                try await Task.sleep(for: .milliseconds(1_500))
+                let record = try #require(try await world.store.instance(id: ids[0]))
+                #expect(record.claim == .none && record.agentName == nil, "the instance was taken for a client that left: \(record)")
+                #expect(world.caller.callCount == 0, "no claim call was made")
+                // It is still there for the next claim.
+                let next = await world.loop.runtime.claims.claim(.init(agentName: "Next", instructions: "Hi"))
+                guard case .claimed(let answer) = next else { Issue.record("\(next)"); return }
+                #expect(answer.instanceId == ids[0])
+            }
         }
     }
 }

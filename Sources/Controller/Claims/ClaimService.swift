@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Model
 import Ports
+import ServiceLifecycle
 import Spec
 import Store
 
@@ -32,6 +33,11 @@ public struct ClaimService: Sendable {
     }
 
     public func claim(_ request: ClaimRequest, idempotencyKey: String? = nil) async -> ClaimResult {
+        await claim(request, idempotencyKey: idempotencyKey, afterTake: {})
+    }
+
+    /// - Parameter afterTake: runs once the store handed an instance over, before it is called.
+    func claim(_ request: ClaimRequest, idempotencyKey: String?, afterTake: () async -> Void) async -> ClaimResult {
         do {
             try request.validate(allowedInviteHosts: spec.allowedInviteHosts, idempotencyKey: idempotencyKey)
         } catch {
@@ -59,6 +65,7 @@ public struct ClaimService: Sendable {
         case .replay(.failed(let id, let message)):
             return .failed(instanceId: id, message: message)
         case .took(let record):
+            await afterTake()
             let waited = clock().timeIntervalSince(asked)
             guard waited <= Self.maximumTakeDelay else {
                 return await giveUpSlowTake(record, waited: waited)
@@ -89,16 +96,19 @@ public struct ClaimService: Sendable {
         requestTick()
         let deadline = ContinuousClock.now + min(wait, Self.maximumWait)
         var result = first
-        while ContinuousClock.now < deadline, stillWanted() {
+        while ContinuousClock.now < deadline, stillWanted(), !Task.isCancelled, !Task.isShuttingDownGracefully {
             let now = clock()
             // A store that fails for a moment costs a turn, not the wait.
             let turn = (try? await store.claimQueueTurn(waiterId: waiter, joinedAt: joined, at: now,
                                                         liveSince: now.addingTimeInterval(-Self.waiterLifetime))) ?? false
             if turn, stillWanted() {
-                result = await claim(request, idempotencyKey: idempotencyKey)
+                // Out of line once the store hands it an instance, before the call (which may
+                // take a minute), so the next waiter is not held up.
+                result = await claim(request, idempotencyKey: idempotencyKey,
+                                     afterTake: { try? await store.leaveClaimQueue(waiterId: waiter) })
                 if case .poolEmpty = result {} else { break }
             }
-            try? await Task.sleep(for: Self.waitPoll)
+            do { try await Task.sleep(for: Self.waitPoll) } catch { break }
         }
         try? await store.leaveClaimQueue(waiterId: waiter)
         if !stillWanted() { logger.info("a waiting claim's client went away; it left the line and took nothing") }

@@ -91,7 +91,8 @@ public actor ReconcileLoop: Service {
         // Newest-one buffering is the coalescing: a trigger while one is pending adds nothing.
         (pending, pendingInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let input = pendingInput
-        self.runtime = try makeRuntime(spec, lock, { _ = input.yield() })
+        // Claims and operator actions ask for a tick that lists (they may change what Railway has).
+        self.runtime = try makeRuntime(spec, lock, { webhooks.demand(); _ = input.yield() })
         self.makeRuntime = makeRuntime
         self.loadSpec = loadSpec
         self.logger = logger
@@ -150,8 +151,8 @@ public actor ReconcileLoop: Service {
             // The digest is the controller's, not the file's: the same tag keeps it until
             // the next check.
             if spec.image == runtime.spec.image { spec.imageDigest = runtime.spec.imageDigest }
-            let input = pendingInput
-            runtime = try makeRuntime(spec, lock, { _ = input.yield() })
+            let (input, watch) = (pendingInput, webhooks)
+            runtime = try makeRuntime(spec, lock, { watch.demand(); _ = input.yield() })
             logger.info("reloaded the spec", metadata: ["environment": "\(spec.name)", "revision": "\(spec.revision.short)",
                                                         "minIdle": "\(spec.settings.minIdle)", "maxTotal": "\(spec.settings.maxTotal)"])
             trigger()
@@ -248,8 +249,8 @@ public actor ReconcileLoop: Service {
         var spec = before
         spec.imageDigest = digest
         do {
-            let input = pendingInput
-            runtime = try makeRuntime(spec, lock, { _ = input.yield() })
+            let (input, watch) = (pendingInput, webhooks)
+            runtime = try makeRuntime(spec, lock, { watch.demand(); _ = input.yield() })
             logger.info("image digest in force", metadata: ["image": "\(spec.image?.tagged ?? "")", "digest": "\(digest ?? "none until the registry answers")",
                                                             "revision": "\(spec.revision.short)"])
         } catch {

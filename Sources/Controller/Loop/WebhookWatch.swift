@@ -50,8 +50,12 @@ public final class WebhookWatch: @unchecked Sendable {
     private var lastWebhookAt: Date?
     private var lastResyncAt: Date?
     private var received = 0
-    /// Services named by webhooks since the last tick that listed.
-    private var named: Set<String> = []
+    /// Services named by webhooks and not yet observed, with how many events named each: a
+    /// name is cleared only by a tick that began after its last event.
+    private var named: [String: Int] = [:]
+    private var namedAtScope: [String: Int] = [:]
+    /// Since when deploys have been in flight: silence counts from then, not from before.
+    private var inFlightSince: Date?
     /// Something other than the timer asked for this tick (a claim, an operator, a webhook).
     private var demanded = false
     /// The last tick applied actions, or an operator acted since: Railway changed by our
@@ -88,7 +92,7 @@ public final class WebhookWatch: @unchecked Sendable {
             guard mode != .off else { return }
             received += 1
             lastWebhookAt = clock()
-            if let serviceId { named.insert(serviceId) }
+            if let serviceId { named[serviceId, default: 0] += 1 }
             demanded = true
             demands += 1
             if mode == .polling {
@@ -113,15 +117,18 @@ public final class WebhookWatch: @unchecked Sendable {
         lock.withLock {
             let now = clock()
             demandsAtScope = demands
+            namedAtScope = named
             guard mode != .off else { return .full }
-            if mode == .healthy, deploysInFlight,
-               now.timeIntervalSince(lastWebhookAt ?? startedAt) >= settings.webhookStaleAfter {
+            inFlightSince = deploysInFlight ? (inFlightSince ?? now) : nil
+            if mode == .healthy, let since = inFlightSince,
+               now.timeIntervalSince(max(lastWebhookAt ?? startedAt, since)) >= settings.webhookStaleAfter {
                 mode = .polling
                 reason = "no webhook for \(DurationText.format(settings.webhookStaleAfter)) while deploys are in flight"
             }
-            if mode == .polling { return .full }
-            if now.timeIntervalSince(lastResyncAt ?? .distantPast) >= settings.resyncInterval { return .full }
-            let names = named
+            let names = Set(named.keys)
+            if mode == .polling || now.timeIntervalSince(lastResyncAt ?? .distantPast) >= settings.resyncInterval {
+                return ObservationScope(list: true, probeAll: true, named: names)
+            }
             return ObservationScope(list: demanded || acted || !names.isEmpty, probeAll: false, named: names)
         }
     }
@@ -134,9 +141,9 @@ public final class WebhookWatch: @unchecked Sendable {
             let demandedSince = demands != demandsAtScope
             self.acted = acted || !complete || demandedSince
             guard report.listed, complete else { return }
-            if scope.probeAll { named.removeAll() } else { named.subtract(scope.named) }
+            for (service, count) in namedAtScope where named[service] == count { named[service] = nil }
             demanded = demandedSince
-            if scope == .full { lastResyncAt = clock() }
+            if scope.list && scope.probeAll { lastResyncAt = clock() }
             if mode == .healthy, !report.unreported.isEmpty, !ownChanges {
                 mode = .polling
                 reason = "a listing found \(report.unreported.count) change(s) no webhook reported"

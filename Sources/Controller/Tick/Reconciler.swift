@@ -89,11 +89,26 @@ public actor Reconciler {
     }
 
     func tickNow(scope: ObservationScope = .full) async -> TickResult {
-        let observedAt = clock()
-        let abandonedBefore = observedAt.addingTimeInterval(-AbandonedClaims.limit(spec.settings))
+        var observedAt = clock()
         var scope = scope
         // Only a listing the last tick believed may be reused: after a blind tick, list again.
         if !lastListingBelieved { scope.list = true }
+        var tick = await observeAndPlanForTick(scope: scope, at: observedAt)
+        // A reused listing may be as old as the last resync: what it plans to delete is
+        // decided again on a fresh listing and fresh probes, never on the old one.
+        if !tick.observed.report.listed, tick.plan.actions.contains(where: { $0.kind == .delete }) {
+            observedAt = clock()
+            tick = await observeAndPlanForTick(scope: .full, at: observedAt)
+        }
+        tick.results = await executor.apply(tick.plan, classification: tick.classification)
+        await record(tick, observedAt: observedAt)
+        log(tick)
+        return tick
+    }
+
+    /// A tick's observation (with the abandoned claims it ends) and its plan.
+    func observeAndPlanForTick(scope: ObservationScope, at observedAt: Date) async -> TickResult {
+        let abandonedBefore = observedAt.addingTimeInterval(-AbandonedClaims.limit(spec.settings))
         let raw = await observer.observe(abandonedBefore: abandonedBefore, scope: scope)
         // A reused listing was checked when it was made; it says nothing new about emptiness.
         var observed = checkPlausible(raw, remember: raw.report.listed)
@@ -104,11 +119,7 @@ public actor Reconciler {
             observed = await AbandonedClaims(store: executor.store, logger: logger, clock: clock)
                 .end(in: observed, startedBefore: abandonedBefore, limit: AbandonedClaims.limit(spec.settings))
         }
-        var tick = planned(observed)
-        tick.results = await executor.apply(tick.plan, classification: tick.classification)
-        await record(tick, observedAt: observedAt)
-        log(tick)
-        return tick
+        return planned(observed)
     }
 
     func observeAndPlan(remember: Bool) async -> TickResult {
