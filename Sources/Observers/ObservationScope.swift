@@ -40,8 +40,9 @@ public final class ObservationCache: @unchecked Sendable {
     public var lastListing: PlatformListing? { lock.withLock { listing } }
 
     /// Keeps `new` as the last listing; returns the services whose deploy reached an end
-    /// (success, failure, sleep) or that went away since the one before, except `named`
-    /// ones: changes a webhook should have reported.
+    /// (success, failure, sleep) since the one before, except `named` ones: changes a
+    /// webhook should have reported. A service that went away is not one: Railway sends no
+    /// event for a delete (the pool's own, or anyone's).
     func store(_ new: PlatformListing, named: Set<String>) -> [String] {
         lock.withLock {
             defer { listing = new }
@@ -49,7 +50,7 @@ public final class ObservationCache: @unchecked Sendable {
             let now = Dictionary(new.services.map { ($0.serviceId, $0) }, uniquingKeysWith: { a, _ in a })
             return old.services.compactMap { before -> String? in
                 guard !named.contains(before.serviceId) else { return nil }
-                guard let after = now[before.serviceId] else { return before.serviceId }
+                guard let after = now[before.serviceId] else { return nil }
                 let ended = after.deployStatus.map { $0 == .success || $0.isTerminalFailure } ?? false
                 let changed = after.deployStatus != before.deployStatus || after.deploymentId != before.deploymentId
                 return changed && ended ? before.serviceId : nil

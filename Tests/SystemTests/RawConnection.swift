@@ -71,10 +71,10 @@ final class RawConnection: @unchecked Sendable {
 
     /// One request (`METHOD path`, extra header lines) with `Connection: close`: the answer's
     /// status line and body.
-    static func request(_ line: String, port: Int, headers: String = "") throws -> (status: String, body: String) {
+    static func request(_ line: String, port: Int, headers: String = "") async throws -> (status: String, body: String) {
         let connection = try RawConnection(port: port)
         connection.send("\(line) HTTP/1.1\r\nHost: pool\r\nConnection: close\r\nContent-Length: 0\r\n\(headers.isEmpty ? "" : headers + "\r\n")\r\n")
-        _ = connection.blockingWaitForClose(within: .seconds(5))
+        _ = await connection.waitForClose(within: .seconds(5))
         let parts = connection.received.components(separatedBy: "\r\n\r\n")
         return (parts.first?.components(separatedBy: "\r\n").first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
     }

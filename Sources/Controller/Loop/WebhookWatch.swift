@@ -102,12 +102,12 @@ public final class WebhookWatch: @unchecked Sendable {
         }
     }
 
-    /// A claim, an operator action or a reload asked for a tick: it lists, and what it
-    /// finds changed may be that action's doing.
+    /// A claim, an operator action or a reload asked for a tick: it lists. (What such an
+    /// action changes on Railway is a delete or a rename, which no webhook reports and no
+    /// listing counts as missed.)
     public func demand() {
         lock.withLock {
             demanded = true
-            acted = true
             demands += 1
         }
     }
@@ -139,7 +139,7 @@ public final class WebhookWatch: @unchecked Sendable {
         lock.withLock {
             let ownChanges = self.acted
             let demandedSince = demands != demandsAtScope
-            self.acted = acted || !complete || demandedSince
+            self.acted = acted || !complete
             guard report.listed, complete else { return }
             for (service, count) in namedAtScope where named[service] == count { named[service] = nil }
             demanded = demandedSince

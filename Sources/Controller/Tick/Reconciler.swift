@@ -94,9 +94,10 @@ public actor Reconciler {
         // Only a listing the last tick believed may be reused: after a blind tick, list again.
         if !lastListingBelieved { scope.list = true }
         var tick = await observeAndPlanForTick(scope: scope, at: observedAt)
-        // A reused listing may be as old as the last resync: what it plans to delete is
-        // decided again on a fresh listing and fresh probes, never on the old one.
-        if !tick.observed.report.listed, tick.plan.actions.contains(where: { $0.kind == .delete }) {
+        // A reused listing, or a carried answer, may be as old as the last resync: a delete
+        // resting on either is decided again on a fresh listing and fresh probes.
+        let carried = Set(tick.observed.instances.filter { !$0.probedNow }.compactMap { $0.record?.instanceId })
+        if tick.plan.actions.contains(where: { $0.kind == .delete && (!tick.observed.report.listed || carried.contains($0.instanceId)) }) {
             observedAt = clock()
             tick = await observeAndPlanForTick(scope: .full, at: observedAt)
         }
@@ -122,8 +123,13 @@ public actor Reconciler {
         return planned(observed)
     }
 
+    /// Observes everything without the tick's cache: a preview (the API's plan, a
+    /// follower) must neither replace the listing the next tick compares with nor hide the
+    /// changes it finds.
     func observeAndPlan(remember: Bool) async -> TickResult {
-        planned(checkPlausible(await observer.observe(), remember: remember))
+        var observer = self.observer
+        observer.cache = nil
+        return planned(checkPlausible(await observer.observe(), remember: remember))
     }
 
     func applyNow(saved: SavedPlan) async throws -> TickResult {

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import ServiceLifecycle
 import Store
+import Synchronization
 import Views
 
 /// Live updates for the dashboard: Server-Sent Events at `GET /api/pool/events/stream`.
@@ -23,6 +24,9 @@ struct EventStreamRoutes {
     static let streamLifetime: Duration = .seconds(600)
     static let poll: Duration = .milliseconds(200)
     static let keepAlive: Duration = .seconds(15)
+    /// Streams open at once in this process: each reads the store five times a second.
+    static let maxStreams = 64
+    static let open = Mutex(0)
 
     struct Ticket: ResponseEncodable {
         var ticket: String
@@ -43,8 +47,17 @@ struct EventStreamRoutes {
                 // 403, not 401: no key would help; a fresh ticket does.
                 throw APIError(.forbidden, "missing, wrong or expired stream ticket: get one with POST /api/pool/events/ticket")
             }
+            let admitted = Self.open.withLock { n -> Bool in
+                guard n < Self.maxStreams else { return false }
+                n += 1
+                return true
+            }
+            guard admitted else {
+                throw APIError.unavailable("too many live streams open; the page polls meanwhile", retryAfter: 30)
+            }
             let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                defer { Self.open.withLock { $0 -= 1 } }
                 try await stream(into: &writer)
                 try await writer.finish(nil)
             })
@@ -59,7 +72,8 @@ struct EventStreamRoutes {
         encoder.outputFormatting = [.sortedKeys]
         try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
         var lastTick = -1
-        var lastEvent = (try? await context.store.events(limit: 1, before: nil).first?.id) ?? 0
+        // Events from the one newest when the stream opened (read again until the store answers).
+        var lastEvent: Int64? = try? await context.store.events(limit: 1, before: nil).first?.id ?? 0
         var quietSince = ContinuousClock.now
         let ends = ContinuousClock.now + Self.streamLifetime
         while ContinuousClock.now < ends, !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -71,9 +85,13 @@ struct EventStreamRoutes {
                 out += "event: counts\ndata: \(String(decoding: try encoder.encode(counts), as: UTF8.self))\n\n"
             }
             if let events = try? await context.store.events(limit: 50, before: nil) {
-                for event in events.reversed() where (event.id ?? 0) > lastEvent {
-                    lastEvent = event.id ?? lastEvent
-                    out += "event: pool-event\ndata: \(String(decoding: try encoder.encode(event), as: UTF8.self))\n\n"
+                if let since = lastEvent {
+                    for event in events.reversed() where (event.id ?? 0) > since {
+                        lastEvent = max(lastEvent ?? 0, event.id ?? 0)
+                        out += "event: pool-event\ndata: \(String(decoding: try encoder.encode(event), as: UTF8.self))\n\n"
+                    }
+                } else {
+                    lastEvent = events.first?.id ?? 0
                 }
             }
             if out.isEmpty, ContinuousClock.now - quietSince >= Self.keepAlive { out = ": keep-alive\n\n" }
