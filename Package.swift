@@ -120,7 +120,7 @@ let package = Package(
         // composition root. Not part of any product: nothing here ships in poolctl.
         .target(name: "TestSupport", dependencies: [
             "Spec", "Credentials", "Model", "Ports", "Planning", "Observers", "Store", "Controller", "Server", "Railway", "RailwayFake",
-            "ImageRegistry",
+            "ImageRegistry", "LocalPlatform",
             logging, hummingbird, hummingbirdTesting, lifecycle,
         ], path: "Tests/TestSupport"),
         // BrokenSpecs/ holds data the tests read from the source tree, not resources.

@@ -8,9 +8,10 @@ private let streamSocket = SOCK_STREAM
 
 /// Ports on 127.0.0.1, with plain sockets: a free one for a new instance, and whether
 /// something listens on one (how an instance proves it is the process its record names).
-enum LoopbackPort {
-    /// The kernel's pick for port 0, released at once for the instance to bind.
-    static func free() throws -> Int {
+public enum LoopbackPort {
+    /// The kernel's pick for port 0, released at once for the instance (or a test's server)
+    /// to bind.
+    public static func free() throws -> Int {
         let socketFD = socket(AF_INET, streamSocket, 0)
         guard socketFD >= 0 else { throw LocalPlatformError.noFreePort(errno: errno) }
         defer { close(socketFD) }

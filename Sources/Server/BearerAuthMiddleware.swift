@@ -18,16 +18,26 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let expected, let header = request.headers[.authorization],
-              Self.equal(SHA256.hash(data: Data(header.utf8)), expected) else {
+              ConstantTime.equal(SHA256.hash(data: Data(header.utf8)), expected) else {
             throw APIError(.unauthorized, "missing or wrong API key: send 'Authorization: Bearer <POOL_API_KEY>'",
                            headers: [.wwwAuthenticate: "Bearer", .connection: "close"])
         }
         return try await next(request, context)
     }
 
+}
+
+/// Secrets compared through SHA-256 digests with a loop that always reads every byte, so
+/// the time taken says nothing about how much of a secret was right: the pool key, the
+/// webhook secret, a stream ticket's MAC.
+enum ConstantTime {
     static func equal(_ a: SHA256.Digest, _ b: SHA256.Digest) -> Bool {
         var difference: UInt8 = 0
         for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
+    }
+
+    static func equal(_ a: String, _ b: String) -> Bool {
+        equal(SHA256.hash(data: Data(a.utf8)), SHA256.hash(data: Data(b.utf8)))
     }
 }

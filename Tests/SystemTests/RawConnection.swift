@@ -71,8 +71,9 @@ final class RawConnection: @unchecked Sendable {
 
     /// One request (`METHOD path`, extra header lines) with `Connection: close`: the answer's
     /// status line and body.
-    static func request(_ line: String, port: Int, headers: String = "") async throws -> (status: String, body: String) {
-        let connection = try RawConnection(port: port)
+    static func request(_ line: String, port: Int, from source: String = "127.0.0.1",
+                        headers: String = "") async throws -> (status: String, body: String) {
+        let connection = try RawConnection(port: port, from: source)
         connection.send("\(line) HTTP/1.1\r\nHost: pool\r\nConnection: close\r\nContent-Length: 0\r\n\(headers.isEmpty ? "" : headers + "\r\n")\r\n")
         _ = await connection.waitForClose(within: .seconds(5))
         let parts = connection.received.components(separatedBy: "\r\n\r\n")
@@ -82,10 +83,8 @@ final class RawConnection: @unchecked Sendable {
     /// `GET path` with `Connection: close`: the answer's status line and how long it took.
     static func get(_ path: String, port: Int, from source: String) async throws -> (status: String, took: Duration) {
         let started = ContinuousClock.now
-        let connection = try RawConnection(port: port, from: source)
-        connection.send("GET \(path) HTTP/1.1\r\nHost: pool\r\nConnection: close\r\n\r\n")
-        _ = await connection.waitForClose(within: .seconds(5))
-        return (connection.received.components(separatedBy: "\r\n").first ?? "", ContinuousClock.now - started)
+        let answer = try await request("GET \(path)", port: port, from: source)
+        return (answer.status, ContinuousClock.now - started)
     }
 }
 #endif

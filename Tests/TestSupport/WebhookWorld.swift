@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Hummingbird
+import LocalPlatform
 import Model
 import Railway
 import RailwayFake
@@ -8,9 +9,6 @@ import Server
 import ServiceLifecycle
 import Spec
 import Store
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A pool on the fake Railway with webhooks on: the real loop, routes and HTTP server on
 /// loopback (the fake posts its webhooks there), the real rule keeper, every instance
@@ -43,7 +41,7 @@ public struct WebhookWorld: Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("webhooks-\(UUID().uuidString).sqlite").path
         let store = try SQLiteStore(path: path, logger: quiet)
         _ = try await store.migrate()
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let base = "http://127.0.0.1:\(port)"
         let yaml = RailwayFake.poolYAML(settings, environmentLines: "    publicUrl: \(base)",
                                         railway: "{projectId: \(RailwayFake.projectId), environmentId: \(RailwayFake.environmentId), workspaceId: \(RailwayFake.workspaceId)}")
@@ -111,20 +109,5 @@ public struct WebhookWorld: Sendable {
          "environment":{"id":"\(environmentId)","name":"test","isEphemeral":false},
          "service":{"id":"\(serviceId)","name":"\(name ?? "\(spec.prefix)-abcdefabcdef")"},"deployment":{"id":"dep-1"}}}
         """
-    }
-
-    /// A free loopback port: bound, read, released (the server binds it right after).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TimedOut(description: "no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,3 +1,4 @@
+import Credentials
 import Crypto
 import Foundation
 import Hummingbird
@@ -115,11 +116,11 @@ struct EventStreamRoutes {
         guard parts.count == 2, let millis = Int64(parts[0]) else { return false }
         let expires = Date(timeIntervalSince1970: Double(millis) / 1000)
         guard expires > now, expires.timeIntervalSince(now) <= ticketLifetime + 5 else { return false }
-        return WebhookRoute.equal(String(parts[1]), mac(String(parts[0]), key: key))
+        return ConstantTime.equal(String(parts[1]), mac(String(parts[0]), key: key))
     }
 
     private static func mac(_ message: String, key: String) -> String {
         let derived = SymmetricKey(data: SHA256.hash(data: Data(("pool event stream ticket\u{0}" + key).utf8)))
-        return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: derived).map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: derived))
     }
 }

@@ -1,5 +1,4 @@
 import Controller
-import Crypto
 import Foundation
 import Hummingbird
 import Spec
@@ -39,7 +38,7 @@ struct WebhookRoute {
         router.post("webhooks/railway/:secret") { request, requestContext -> Answer in
             let metrics = context.metrics
             guard let expected = context.webhookSecret, let given = requestContext.parameters.get("secret"),
-                  Self.equal(given, expected) else {
+                  ConstantTime.equal(given, expected) else {
                 metrics.recordWebhook(type: "unknown", outcome: "forbidden")
                 context.logger.warning("webhook refused: wrong or no secret")
                 throw APIError(.notFound, "no route for POST \(request.uri.path.hasPrefix("/webhooks/") ? "/webhooks/…" : request.uri.path)")
@@ -90,14 +89,5 @@ struct WebhookRoute {
             return nil
         }
         return "another environment or project"
-    }
-
-    /// Compares through SHA-256 digests, every byte read, so the time taken says nothing
-    /// about how much of the secret was right.
-    static func equal(_ given: String, _ expected: String) -> Bool {
-        let a = SHA256.hash(data: Data(given.utf8)), b = SHA256.hash(data: Data(expected.utf8))
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }
