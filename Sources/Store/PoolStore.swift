@@ -124,6 +124,13 @@ public protocol PoolStore: Sendable {
     /// Leaves the line (served, gave up, or its client went away). Idempotent.
     func leaveClaimQueue(waiterId: String) async throws
 
+    /// Records the pool's counts for `sample.minute`, replacing an earlier sample of that
+    /// minute, and drops samples older than `PoolSample.kept`.
+    func recordSample(_ sample: PoolSample) async throws
+    /// The samples whose minute and the claims (asked by agents: no adoptions, no imports)
+    /// whose start fall in `since..<until`, oldest first.
+    func history(since: Date, until: Date) async throws -> PoolHistoryRows
+
     /// Releases the database connections. The store must not be used afterwards.
     func close() async
 }

@@ -78,7 +78,7 @@ import Testing
                 // Every call the page makes sends the key; the data routes it uses are protected.
                 #expect(page.contains("\"Authorization\": \"Bearer \" + key()"))
                 for path in ["/api/pool/counts", "/api/pool/status", "/api/pool/plan", "/api/pool/events?limit=20", "/api/pool/claim",
-                             "/api/pool/qr?text=", "/api/pool/replenish", "/api/pool/drain", "/api/pool/instances/", "/api/pool/crashed/"] {
+                             "/api/pool/history.svg", "/api/pool/qr?text=", "/api/pool/replenish", "/api/pool/drain", "/api/pool/instances/", "/api/pool/crashed/"] {
                     #expect(page.contains("\"\(path)"), "the page calls \(path)")
                 }
                 #expect(page.contains("sessionStorage"))

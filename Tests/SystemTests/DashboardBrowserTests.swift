@@ -33,17 +33,9 @@ import FoundationNetworking
     @Test(.enabled(if: chromium != nil || inCI, "chromium is not installed (apt-get install chromium; scripts/test does): browser test skipped"))
     func thePageClaimsAnAgentAndShowsItsInviteAndQRCode() async throws {
         let chromium = try #require(Self.chromium, "CI=true and chromium is not installed: scripts/test installs it")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let specPath = dir.appendingPathComponent("pool.yaml").path
-        try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
-        let env = ["POOL_API_KEY": Self.key, "POOL_SQLITE_PATH": dir.appendingPathComponent("pool.sqlite").path,
-                   "POOL_LOCAL_STATE": dir.appendingPathComponent("local").path]
-        let serve = try ServeProcess(["serve", "--spec", specPath, "--env", "here", "--host", "127.0.0.1", "--port", "0"], env: env)
-        defer { serve.stop() }
-        try await eventually("the listening line", seconds: 30) { serve.port != nil || !serve.process.isRunning }
-        let base = "http://127.0.0.1:\(try #require(serve.port, "no port in: \(serve.stderr)"))"
+        let pool = try await LocalServe.start(spec: Self.spec, key: Self.key)
+        defer { pool.stop() }
+        let (serve, base, dir) = (pool.serve, pool.base, pool.dir)
         try await eventually("an idle instance", seconds: 60) {
             try await ServeProcess.get(base + "/api/pool/counts").1.contains("\"idle\":1")
         }

@@ -81,7 +81,14 @@ final class ServeProcess: @unchecked Sendable {
 
     /// GET `path` on the server; status and body.
     static func get(_ url: String, headers: [String: String] = [:]) async throws -> (Int, String) {
+        try await request("GET", url, headers: headers)
+    }
+
+    /// Any method, with an optional body; status and body.
+    static func request(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil) async throws -> (Int, String) {
         var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.timeoutInterval = 5
         let (data, response) = try await URLSession.shared.data(for: request)

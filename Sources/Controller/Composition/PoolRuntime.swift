@@ -163,7 +163,8 @@ public func buildReconcileLoop(spec: EnvironmentSpec, parts: PoolParts, loadSpec
     return try ReconcileLoop(spec: spec, logger: parts.logger, clock: parts.clock, loadSpec: loadSpec, onTick: onTick,
                              leading: { lease?.isLeader ?? true }, imageWatch: watch,
                              webhooks: WebhookWatch(offReason: offReason, clock: parts.clock),
-                             keepRule: offReason == nil ? keepRule : nil, coalescingWindow: coalescingWindow) { [parts] spec, lock, requestTick in
+                             keepRule: offReason == nil ? keepRule : nil, coalescingWindow: coalescingWindow,
+                             history: parts.store) { [parts] spec, lock, requestTick in
         try buildPoolRuntime(spec: spec, parts: parts, lock: lock, requestTick: requestTick)
     }
 }

@@ -4,6 +4,8 @@ import Model
 import Observers
 import ServiceLifecycle
 import Spec
+import Store
+import Planning
 
 /// The reconcile loop of docs/design.md section 1 as a service: one tick every
 /// `tickInterval`, never two at once. The timer, `trigger()` (claims, operator actions),
@@ -72,6 +74,9 @@ public actor ReconcileLoop: Service {
     /// tick per window, the first event of a quiet spell none.
     private let coalescingWindow: Duration
     private var lastTickStarted: ContinuousClock.Instant?
+    /// Where the leader writes the counts once a minute, the dashboard chart's history; nil: nowhere.
+    private let history: (any PoolStore)?
+    private var lastSampleMinute: Date?
 
     /// Registers (or confirms) the pool's notification rule; returns what it did.
     public typealias KeepRule = @Sendable (_ spec: EnvironmentSpec) async throws -> String
@@ -80,11 +85,12 @@ public actor ReconcileLoop: Service {
                 loadSpec: LoadSpec? = nil, onTick: @escaping @Sendable (TickResult, Duration) -> Void = { _, _ in },
                 leading: @escaping @Sendable () -> Bool = { true }, imageWatch: ImageWatch? = nil,
                 webhooks: WebhookWatch = WebhookWatch(offReason: "no webhooks configured"), keepRule: KeepRule? = nil,
-                coalescingWindow: Duration = .seconds(1),
+                coalescingWindow: Duration = .seconds(1), history: (any PoolStore)? = nil,
                 makeRuntime: @escaping MakeRuntime) throws {
         self.webhooks = webhooks
         self.keepRule = keepRule
         self.coalescingWindow = coalescingWindow
+        self.history = history
         self.imageWatch = imageWatch
         self.leading = leading
         self.onTick = onTick
@@ -222,7 +228,9 @@ public actor ReconcileLoop: Service {
         result.image = await image
         onTick(result, ContinuousClock.now - started)
         if led, let keepRule, webhooks.ruleCheckDue { await checkRule(keepRule) }
-        lastTick = LastTick(result: result, finishedAt: clock())
+        let finished = clock()
+        if led, result.observed.complete { await recordSample(result.plan.counts, at: finished) }
+        lastTick = LastTick(result: result, finishedAt: finished)
         ticksRun += 1
         if result.observed.complete { observedOnce = true }
         for waiter in served { waiter.resume(returning: result) }
@@ -268,6 +276,20 @@ public actor ReconcileLoop: Service {
         } catch {
             webhooks.ruleChecked(error: "\(error)")
             logger.warning("could not keep the webhook rule (resyncs keep the pool right meanwhile): \(error)")
+        }
+    }
+
+    /// The first complete tick of each minute writes the counts to the history: a flood of
+    /// ticks costs one write a minute. A failed write is logged and tried at the next tick.
+    private func recordSample(_ counts: PlanCounts, at now: Date) async {
+        let minute = PoolSample.minute(of: now)
+        guard let history, minute != lastSampleMinute else { return }
+        do {
+            try await history.recordSample(PoolSample(minute: minute, idle: counts[.idle], provisioning: counts[.provisioning],
+                                                      claimed: counts[.claimed]))
+            lastSampleMinute = minute
+        } catch {
+            logger.warning("could not record the pool's counts in the history (the chart misses this minute): \(error)")
         }
     }
 

@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import Hummingbird
 import Model
+import NIOCore
 import Store
 import Views
 
@@ -23,6 +24,29 @@ struct PoolReadRoutes {
             return JSONAnswer(plan)
         }
         group.get("events") { request, _ in try await events(request) }
+        group.get("history") { request, _ in JSONAnswer(try await history(request)) }
+        group.get("history.svg") { request, _ in
+            Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(string: HistoryChart.svg(try await history(request)))))
+        }
+    }
+
+    /// The last `hours` (default 24, at most a week) of the store's history.
+    func history(_ request: Request) async throws -> PoolHistory {
+        var hours = 24
+        if let text = request.uri.queryParameters["hours"] {
+            guard let n = Int(text), (1...PoolHistory.maxHours).contains(n) else {
+                throw APIError(.badRequest, "hours: expected an integer from 1 to \(PoolHistory.maxHours)")
+            }
+            hours = n
+        }
+        let window = PoolHistory.Window(hours: hours, now: context.clock())
+        do {
+            return PoolHistory(rows: try await context.store.history(since: window.since, until: window.until), window: window)
+        } catch {
+            context.logger.error("history: the store is unavailable: \(error)")
+            throw APIError.unavailable("the pool's store is unavailable", retryAfter: await context.loop.runtime.retryAfterSeconds)
+        }
     }
 
     func lastTick() async throws -> ReconcileLoop.LastTick {

@@ -49,10 +49,10 @@ extension SQLPoolStore {
 
         // A finished claim row is what the dashboard reads the invite URL from.
         try await db.run("""
-            INSERT INTO claims (instance_id, agent_name, started_at, finished_at, conversation_id, invite_url)
-            VALUES ($1, $2, $3, $3, $4, $5)
+            INSERT INTO claims (instance_id, agent_name, started_at, finished_at, conversation_id, invite_url, imported)
+            VALUES ($1, $2, $3, $3, $4, $5, $6)
             """, .text(claim.instanceId), .text(claim.agentName), .date(claim.claimedAt),
-            .text(claim.conversationId), .text(claim.inviteUrl))
+            .text(claim.conversationId), .text(claim.inviteUrl), .bool(true))
         try await db.run("""
             INSERT INTO events (at, kind, instance_id, service_id, outcome, detail)
             VALUES ($1, 'import', $2, $3, 'ok', $4)

@@ -1,0 +1,17 @@
+-- The pool's counts once a minute (the last complete tick of the minute), for the
+-- dashboard's 24-hour chart. Kept for a week: each write drops older rows.
+-- Milliseconds since 1970; minute_at is the start of the minute.
+CREATE TABLE pool_samples (
+    minute_at    BIGINT PRIMARY KEY,
+    idle         INTEGER NOT NULL,
+    provisioning INTEGER NOT NULL,
+    claimed      INTEGER NOT NULL
+);
+-- The chart reads claims by when they started.
+CREATE INDEX claims_by_start ON claims (started_at);
+-- Claims imported from another system are not claims the pool served: the chart leaves
+-- them out. Earlier imports are recognised by their import event and zero duration.
+ALTER TABLE claims ADD COLUMN imported BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE claims SET imported = TRUE
+WHERE started_at = finished_at AND agent_name IS NOT NULL
+  AND instance_id IN (SELECT instance_id FROM events WHERE kind = 'import');
