@@ -131,6 +131,14 @@ public protocol PoolStore: Sendable {
     /// whose start fall in `since..<until`, oldest first.
     func history(since: Date, until: Date) async throws -> PoolHistoryRows
 
+    /// Records a known webhook a follower received, for the leader to act on, and drops
+    /// those older than an hour.
+    func relayWebhook(serviceId: String?, at: Date) async throws
+    /// The webhooks relayed after the one with id `after`, oldest first, with the newest id
+    /// (`after` when none is new). Nil `after`: none, only the newest id (a new leader
+    /// observes everything on taking over, so it starts from now).
+    func relayedWebhooks(after: Int64?) async throws -> RelayedWebhooks
+
     /// Releases the database connections. The store must not be used afterwards.
     func close() async
 }
@@ -147,6 +155,16 @@ public struct StoreObservation: Sendable, Equatable {
     public var requests: [PoolRequest] = []
     /// Instances whose claim is in flight (claiming, not forgotten), with when it started.
     public var claimsInFlight: [String: Date] = [:]
+}
+
+/// Webhooks followers relayed since a reader's last id (`PoolStore.relayedWebhooks`).
+public struct RelayedWebhooks: Sendable, Equatable {
+    /// The service each names (nil: the event named none), oldest first.
+    public var serviceIds: [String?]
+    /// Pass as `after` next time.
+    public var lastId: Int64
+
+    public init(serviceIds: [String?], lastId: Int64) { (self.serviceIds, self.lastId) = (serviceIds, lastId) }
 }
 
 /// What `selfDestruct` did.

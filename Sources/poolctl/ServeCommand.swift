@@ -132,6 +132,8 @@ struct ServeCommand: AsyncParsableCommand {
                 webhooks: webhooks, keepRule: PoolContext.webhookRuleKeeper(webhooks, env: env, metrics: metrics.factory),
                 onTick: { metrics.record(tick: $0, duration: $1) })
             let secret = try? webhooks.get().secret
+            // With webhooks on, events a follower accepted reach the leader through the store.
+            let relay: [any Service] = secret == nil ? [] : [WebhookRelay(store: store, loop: loop, leading: { lease.isLeader }, logger: logger)]
             let app = buildApplication(
                 ServerContext(loop: loop, store: store, apiKey: apiKey, logger: logger, metrics: metrics, lease: lease,
                               webhookSecret: secret),
@@ -144,7 +146,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Shut down in reverse order: stop reloading, stop serving (requests in flight
             // finish), let the loop finish its tick, then give the lease up.
             var configuration = ServiceGroupConfiguration(
-                services: [lease, loop, app, ReloadOnHangup(loop: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: [lease, loop, app, ReloadOnHangup(loop: loop)] + relay, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
             try await ServiceGroup(configuration: configuration).run()
         } catch {

@@ -10,7 +10,8 @@ import Spec
 /// platform and probes the instance it names; it never changes state by itself, so a
 /// forged or replayed event costs at most one tick. Foreign events (another environment,
 /// a service that is not the pool's, an unknown type) are answered 200 and ignored, so
-/// Railway does not retry them.
+/// Railway does not retry them. A follower replica relays a known event to the leader
+/// through the store.
 struct WebhookRoute {
     let context: ServerContext
     /// Railway's payloads are a few hundred bytes.
@@ -63,6 +64,17 @@ struct WebhookRoute {
             }
             metrics.recordWebhook(type: type ?? "other", outcome: "accepted")
             let service = event.resource?.service?.id
+            if let lease = context.lease, !lease.isLeader {
+                // Only the leader ticks: the event goes to it through the store (WebhookRelay).
+                do {
+                    try await context.store.relayWebhook(serviceId: service, at: context.clock())
+                    context.logger.info("webhook: \(event.type ?? "") for service \(service ?? "?"); relayed to the leader")
+                    return Answer(status: "accepted", reason: "relayed to the leader")
+                } catch {
+                    context.logger.warning("webhook: could not relay it to the leader (the next resync covers it): \(error)")
+                    return Answer(status: "accepted", reason: "not relayed (the store is unavailable); the next resync covers it")
+                }
+            }
             context.logger.info("webhook: \(event.type ?? "") for service \(service ?? "?"); ticking")
             context.loop.webhookReceived(serviceId: service)
             return Answer(status: "accepted", reason: nil)

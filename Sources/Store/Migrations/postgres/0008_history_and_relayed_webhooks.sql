@@ -11,7 +11,14 @@ CREATE TABLE pool_samples (
 CREATE INDEX claims_by_start ON claims (started_at);
 -- Claims imported from another system are not claims the pool served: the chart leaves
 -- them out. Earlier imports are recognised by their import event and zero duration.
-ALTER TABLE claims ADD COLUMN imported INTEGER NOT NULL DEFAULT 0;
-UPDATE claims SET imported = 1
+ALTER TABLE claims ADD COLUMN imported BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE claims SET imported = TRUE
 WHERE started_at = finished_at AND agent_name IS NOT NULL
   AND instance_id IN (SELECT instance_id FROM events WHERE kind = 'import');
+-- Known webhooks a follower replica received, for the leader to act on (Railway posts to
+-- whichever replica the load balancer picks). Read by id; kept an hour.
+CREATE TABLE relayed_webhooks (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    service_id TEXT,
+    at         BIGINT NOT NULL
+);
