@@ -47,7 +47,11 @@ public protocol PoolStore: Sendable {
     /// takes nothing and reports that claim instead.
     /// `requestHash`: a hash of the request the key is used with; the same key with another
     /// hash answers `.keyReused`.
-    func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?, at: Date) async throws -> ClaimStart
+    /// `behindWaitersSince`: takes nothing (`.poolEmpty`) while a claim heard from since
+    /// then waits in line (`joinClaimQueue`): claims in line are served first. Nil for the
+    /// claim whose turn it is, and where there is no line.
+    func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?,
+                    behindWaitersSince: Date?, at: Date) async throws -> ClaimStart
     /// The instance accepted the conversation: it is claimed, and the answer is stored for
     /// the claim's idempotency key. Throws `StoreError.notClaiming` unless a claim is in flight.
     /// Records the claim and its audit event in one transaction.
@@ -213,6 +217,11 @@ extension PoolStore {
 
     public func beginClaim(agentName: String, idempotencyKey: String?, at: Date) async throws -> ClaimStart {
         try await beginClaim(agentName: agentName, idempotencyKey: idempotencyKey, requestHash: nil, at: at)
+    }
+
+    public func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?, at: Date) async throws -> ClaimStart {
+        try await beginClaim(agentName: agentName, idempotencyKey: idempotencyKey, requestHash: requestHash,
+                             behindWaitersSince: nil, at: at)
     }
 
     public func mark(instanceId: String, serviceId: String?, state: InstanceState, at: Date) async throws {

@@ -38,6 +38,29 @@ import Testing
         }
     }
 
+    /// A claim that does not wait never passes one that does: while a claim waits in line,
+    /// the idle instance that appears is its, and the claim without the header gets 503.
+    @Test func aClaimWithoutAWaitDoesNotPassAWaitingOne() async throws {
+        try await ServerWorld.with(runLoop: false) { world in
+            try await world.app.test(.router) { client in
+                async let waiting = claim(client, wait: "wait=20")
+                try await eventually("the claim in line") {
+                    try await world.store.claimQueueTurn(waiterId: "probe", joinedAt: .distantFuture, at: Date(), liveSince: Date().addingTimeInterval(-3)) == false
+                }
+                try await world.store.leaveClaimQueue(waiterId: "probe")
+                let ids = try await world.seedIdle(1)
+                let plain = try await claim(client, wait: nil)
+                #expect(plain.status == .serviceUnavailable, "the instance is the waiting claim's: \(plain.text)")
+                let r = try await waiting
+                #expect(r.status == .ok && r.json["instanceId"] as? String == ids[0], "\(r.text)")
+                // The line is empty again: a claim takes at once.
+                let next = try await world.seedIdle(1)
+                let after = try await claim(client, wait: nil)
+                #expect(after.status == .ok && after.json["instanceId"] as? String == next[0], "\(after.text)")
+            }
+        }
+    }
+
     @Test func aWaitEndsWith503AndBadWaitsAreRefused() async throws {
         try await ServerWorld.with(runLoop: false) { world in
             try await world.app.test(.router) { client in

@@ -28,6 +28,34 @@ import Testing
         }
     }
 
+    /// A claim that yields to waiters takes nothing while a live waiter is in line; the one
+    /// whose turn it is (no yield) takes; a waiter not heard from since blocks nobody.
+    @Test(arguments: StoreBackend.underTest)
+    func claimsBehindTheLineTakeNothingWhileAWaiterIsLive(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            for id in ["i-1", "i-2"] {
+                try await store.recordIntent(instanceId: id, serviceName: "pool-\(id)", revision: "r", at: Self.t0)
+                try await store.mark(instanceId: id, serviceId: "svc-\(id)", state: .idle, at: Self.t0)
+            }
+            try await store.joinClaimQueue(waiterId: "w", at: Self.t0)
+            let now = Self.t0.addingTimeInterval(1)
+            #expect(try await store.beginClaim(agentName: "passer", idempotencyKey: "k1", requestHash: nil,
+                                               behindWaitersSince: now.addingTimeInterval(-3), at: now) == .poolEmpty)
+            guard case .took = try await store.beginClaim(agentName: "waiter", idempotencyKey: nil, requestHash: nil,
+                                                          behindWaitersSince: nil, at: now) else {
+                Issue.record("the claim whose turn it is takes")
+                return
+            }
+            // 10 s later the waiter was not heard from: it blocks nobody.
+            let later = Self.t0.addingTimeInterval(10)
+            guard case .took = try await store.beginClaim(agentName: "later", idempotencyKey: "k2", requestHash: nil,
+                                                          behindWaitersSince: later.addingTimeInterval(-3), at: later) else {
+                Issue.record("a stale waiter blocked a claim")
+                return
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.underTest)
     func aWaiterNotHeardFromIsDroppedAndMayRejoinAtItsPlace(backend: StoreBackend) async throws {
         try await backend.withStore { store in

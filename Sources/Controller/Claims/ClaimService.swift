@@ -32,12 +32,15 @@ public struct ClaimService: Sendable {
         self.requestTick = requestTick
     }
 
+    /// Takes an idle instance at once, unless claims are waiting in line for one (they are
+    /// served first, first come first served): then the pool is empty for this claim.
     public func claim(_ request: ClaimRequest, idempotencyKey: String? = nil) async -> ClaimResult {
-        await claim(request, idempotencyKey: idempotencyKey, afterTake: {})
+        await claim(request, idempotencyKey: idempotencyKey, myTurn: false, afterTake: {})
     }
 
+    /// - Parameter myTurn: this claim is first in line: it takes whatever waiters there are.
     /// - Parameter afterTake: runs once the store handed an instance over, before it is called.
-    func claim(_ request: ClaimRequest, idempotencyKey: String?, afterTake: () async -> Void) async -> ClaimResult {
+    func claim(_ request: ClaimRequest, idempotencyKey: String?, myTurn: Bool, afterTake: () async -> Void) async -> ClaimResult {
         do {
             try request.validate(allowedInviteHosts: spec.allowedInviteHosts, idempotencyKey: idempotencyKey)
         } catch {
@@ -48,7 +51,8 @@ public struct ClaimService: Sendable {
         let start: ClaimStart
         do {
             start = try await store.beginClaim(agentName: agentName, idempotencyKey: idempotencyKey,
-                                               requestHash: idempotencyKey == nil ? nil : request.fingerprint, at: asked)
+                                               requestHash: idempotencyKey == nil ? nil : request.fingerprint,
+                                               behindWaitersSince: myTurn ? nil : asked.addingTimeInterval(-Self.waiterLifetime), at: asked)
         } catch {
             logger.error("claim: the store is unavailable: \(error)")
             return .unavailable("the pool's store is unavailable; nothing was claimed")
@@ -104,7 +108,7 @@ public struct ClaimService: Sendable {
             if turn, stillWanted() {
                 // Out of line once the store hands it an instance, before the call (which may
                 // take a minute), so the next waiter is not held up.
-                result = await claim(request, idempotencyKey: idempotencyKey,
+                result = await claim(request, idempotencyKey: idempotencyKey, myTurn: true,
                                      afterTake: { try? await store.leaveClaimQueue(waiterId: waiter) })
                 if case .poolEmpty = result {} else { break }
             }

@@ -10,6 +10,8 @@ extension SQLPoolStore {
         var idempotencyKey: String?
         var requestHash: String?
         var at: Date
+        /// Takes nothing while a claim heard from since then waits in line (it is served first).
+        var behindWaitersSince: Date?
     }
 
     struct CompleteClaim: Sendable {
@@ -110,8 +112,14 @@ extension SQLPoolStore {
                 firstHashInBatch[key] = input.requestHash
             }
         }
-        let takers = inputs.indices.filter { answers[$0] == nil }
-        guard !takers.isEmpty else { return answers.map { $0! } }
+        var takers = inputs.indices.filter { answers[$0] == nil }
+        // Claims that must not pass waiting ones: none takes while a live waiter is in line.
+        if let since = takers.compactMap({ inputs[$0].behindWaitersSince }).min() {
+            let waiting = try await db.run("SELECT waiter_id, heartbeat_at FROM claim_waiters WHERE heartbeat_at >= $1", .date(since))
+            let live = try waiting.map { try $0.requiredDate("heartbeat_at") }
+            takers.removeAll { k in inputs[k].behindWaitersSince.map { since in live.contains { $0 >= since } } ?? false }
+        }
+        guard !takers.isEmpty else { return answers.map { $0 ?? .poolEmpty } }
 
         let picked = try await pickIdle(takers.count, dialect, db)
         let pairs = zip(takers, picked).map { (request: $0, instanceId: $1) }

@@ -2,11 +2,12 @@ import Foundation
 import Model
 
 extension SQLPoolStore {
-    public func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?, at: Date) async throws -> ClaimStart {
+    public func beginClaim(agentName: String, idempotencyKey: String?, requestHash: String?,
+                           behindWaitersSince: Date?, at: Date) async throws -> ClaimStart {
         try requireNonEmpty(agentName, "agentName")
         if let idempotencyKey { try requireNonEmpty(idempotencyKey, "idempotencyKey") }
         return try await beginBatcher.submit(BeginClaim(agentName: agentName, idempotencyKey: idempotencyKey,
-                                                        requestHash: requestHash, at: at))
+                                                        requestHash: requestHash, at: at, behindWaitersSince: behindWaitersSince))
     }
 
     public func completeClaim(instanceId: String, conversationId: String, inviteUrl: String?,
