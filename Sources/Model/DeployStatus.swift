@@ -9,6 +9,14 @@ public enum DeployStatus: String, Codable, CaseIterable, Sendable {
     // Ended.
     case failed = "FAILED", crashed = "CRASHED", skipped = "SKIPPED", removing = "REMOVING", removed = "REMOVED"
 
+    /// On the way up: the deploy has not ended yet.
+    public var isInProgress: Bool {
+        switch self {
+        case .waiting, .needsApproval, .queued, .initializing, .building, .deploying: true
+        default: false
+        }
+    }
+
     /// Terminal and not running: an unclaimed instance in this state is dead.
     public var isTerminalFailure: Bool {
         switch self {

@@ -64,8 +64,11 @@ public struct ObservationReport: Sendable, Equatable {
     public var probed: Int
     /// Services whose change no webhook reported (found by a listing against the last one).
     public var unreported: [String]
+    /// Services this tick's listing shows with a deploy still on its way up: a webhook that
+    /// named one is not answered by it (Railway's listing can lag its event).
+    public var inProgress: Set<String>
 
-    public init(listed: Bool = true, probed: Int = 0, unreported: [String] = []) {
-        (self.listed, self.probed, self.unreported) = (listed, probed, unreported)
+    public init(listed: Bool = true, probed: Int = 0, unreported: [String] = [], inProgress: Set<String> = []) {
+        (self.listed, self.probed, self.unreported, self.inProgress) = (listed, probed, unreported, inProgress)
     }
 }

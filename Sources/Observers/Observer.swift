@@ -54,6 +54,7 @@ public struct Observer: Sendable {
             do {
                 let listed = try await platform.observe()
                 report.unreported = cache?.store(listed, named: scope.named) ?? []
+                report.inProgress = Set(listed.services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
                 listing = .success(listed)
             } catch { listing = .failure(error) }
         }

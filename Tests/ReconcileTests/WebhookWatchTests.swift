@@ -70,6 +70,23 @@ import Testing
         #expect(w.state.mode == .healthy && w.state.lastResyncAt == clock.now)
     }
 
+    /// Railway's listing can lag its event: a named service the listing still shows on its
+    /// way up keeps the next ticks listing (and naming it) until a listing shows it ended.
+    @Test func aNameStaysUntilAListingShowsItsDeployEnded() {
+        let clock = TestClock(Self.t0)
+        let w = WebhookWatch(offReason: nil, clock: { clock.now })
+        _ = tick(w)
+        w.received(serviceId: "svc-1")
+        for _ in 0..<2 {
+            let scope = w.scope(settings: settings, deploysInFlight: true)
+            #expect(scope == ObservationScope(list: true, probeAll: false, named: ["svc-1"]))
+            w.observed(scope: scope, report: ObservationReport(listed: true, inProgress: ["svc-1", "svc-other"]), complete: true, acted: false)
+        }
+        let ended = w.scope(settings: settings, deploysInFlight: true)
+        w.observed(scope: ended, report: ObservationReport(listed: true, inProgress: ["svc-other"]), complete: true, acted: false)
+        #expect(tick(w) == ObservationScope(list: false, probeAll: false), "answered: the quiet ticks list nothing again")
+    }
+
     @Test func ownActionsListNextAndExcuseWhatTheListingFinds() {
         let w = WebhookWatch(offReason: nil)
         _ = tick(w, acted: true)

@@ -48,6 +48,21 @@ import Testing
         }
     }
 
+    /// A listing reports the deploys still on their way up: a webhook naming one of those
+    /// is not answered by that listing (WebhookWatch keeps listing until it ends).
+    @Test func aListingReportsTheDeploysStillOnTheirWayUp() async throws {
+        try await WebhookWorld.with(["minIdle": "1", "maxTotal": "3", "createsPerTick": "1", "tickInterval": "1h",
+                                     "resyncInterval": "1h"]) { w in
+            try await eventually("a create deploying") { try await w.deploying() == 1 }
+            let service = try #require(await w.fake.allServices.first?.id)
+            let during = try #require(await w.loop.tickNow())
+            #expect(during.observed.report.listed && during.observed.report.inProgress == [service])
+            await w.fake.advance(by: .seconds(5))
+            let after = try #require(await w.loop.tickNow())
+            #expect(after.observed.report.listed && after.observed.report.inProgress.isEmpty)
+        }
+    }
+
     /// A lost event: the instance stays provisioning on ticks that list nothing, until the
     /// resync lists everything, finds the deploy ended, probes it (idle) and falls back to
     /// polling; the next event makes webhooks healthy again.

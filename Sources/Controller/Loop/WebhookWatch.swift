@@ -141,7 +141,11 @@ public final class WebhookWatch: @unchecked Sendable {
             let demandedSince = demands != demandsAtScope
             self.acted = acted || !complete
             guard report.listed, complete else { return }
-            for (service, count) in namedAtScope where named[service] == count { named[service] = nil }
+            // A name is answered by a listing that shows its deploy ended; one still on its
+            // way up (the listing lags the event) keeps the next ticks listing until it ends.
+            for (service, count) in namedAtScope where named[service] == count && !report.inProgress.contains(service) {
+                named[service] = nil
+            }
             demanded = demandedSince
             if scope.list && scope.probeAll { lastResyncAt = clock() }
             if mode == .healthy, !report.unreported.isEmpty, !ownChanges {
