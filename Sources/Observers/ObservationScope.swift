@@ -1,11 +1,13 @@
 import Foundation
 import Model
+import Planning
 
 /// How much of the world one tick looks at. Without webhooks every tick is `full`: one
 /// listing, every deployed instance probed. With Railway's webhooks healthy, the loop
 /// lists only when something may have changed (a webhook, a claim, its own actions) and
-/// probes only instances that may have changed; a full observation (the resync) still
-/// comes every `resyncInterval` and corrects whatever a webhook missed.
+/// probes only instances that may have changed, plus one share of the others per tick; a
+/// full listing (the resync) still comes every `resyncInterval` and corrects whatever a
+/// webhook missed, and the shares probe every instance once per interval.
 public struct ObservationScope: Sendable, Equatable {
     /// Call the platform for a listing; false reuses the last listing.
     public var list: Bool
@@ -14,15 +16,38 @@ public struct ObservationScope: Sendable, Equatable {
     public var probeAll: Bool
     /// Services a webhook named since the last tick: probed whatever they last answered.
     public var named: Set<String>
+    /// With `probeAll` false: the share of instances probed this tick whatever they last
+    /// answered. The ticks of a resync interval take the shares in turn, so every instance
+    /// is probed once per interval and no tick probes them all. Nil: none.
+    public var share: Share?
+    /// This tick lists everything to correct what webhooks missed: the resync.
+    public var resync: Bool
 
-    public init(list: Bool, probeAll: Bool, named: Set<String> = []) {
+    /// One of `of` equal shares of the instances, by a stable hash of each one's key.
+    public struct Share: Sendable, Equatable {
+        public var index: Int
+        public var of: Int
+
+        public init(index: Int, of: Int) {
+            self.of = max(1, of)
+            self.index = ((index % self.of) + self.of) % self.of
+        }
+
+        public func contains(_ key: String) -> Bool {
+            of == 1 || Int(SplitMix64.seed(from: key.utf8) % UInt64(of)) == index
+        }
+    }
+
+    public init(list: Bool, probeAll: Bool, named: Set<String> = [], share: Share? = nil, resync: Bool = false) {
         self.list = list
         self.probeAll = probeAll
         self.named = named
+        self.share = share
+        self.resync = resync
     }
 
     /// Everything, as every tick without webhooks.
-    public static let full = ObservationScope(list: true, probeAll: true)
+    public static let full = ObservationScope(list: true, probeAll: true, resync: true)
 }
 
 /// What the observer carries from one tick to the next while webhooks are healthy: the

@@ -116,7 +116,7 @@ public struct Observer: Sendable {
                 noCredential.insert(Self.probeKey(i))
                 continue
             }
-            if !scope.probeAll, let last = carriable(i, scope: scope) {
+            if !scope.probeAll, scope.share?.contains(Self.probeKey(i)) != true, let last = carriable(i, scope: scope) {
                 carried[Self.probeKey(i)] = last
                 continue
             }

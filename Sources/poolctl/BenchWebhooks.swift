@@ -30,21 +30,21 @@ struct WebhookBench: AsyncParsableCommand {
         if placements == "both" || placements == "projects" { chosen.append(.projectPerInstance) }
         guard !chosen.isEmpty else { throw ValidationError("--placements: shared, projects or both") }
         print("A steady hour (120 ticks of 30 s, resyncInterval 5m), N running idle instances:")
-        print("placement             N  webhooks  Railway calls  listings  probes    probes/instance  resync tick median ms")
+        print("placement             N  webhooks  Railway calls  listings  probes    probes/instance  tick median ms  resync tick median ms  slowest tick ms")
         for placement in chosen {
             for n in sizes {
                 for webhooks in onlyWebhooks ? [true] : [false, true] {
                     let hour = try await Self.steadyHour(placement: placement, instances: n, webhooks: webhooks)
-                    print(String(format: "%-18@ %6d  %-8@  %13d  %8d  %8d  %15.1f  %10.0f",
+                    print(String(format: "%-18@ %6d  %-8@  %13d  %8d  %8d  %15.1f  %14.0f  %21.0f  %15.0f",
                                  (placement == .sharedProject ? "shared project" : "project each") as NSString, n,
                                  (webhooks ? "on" : "off") as NSString, hour.calls, hour.listings, hour.probes,
-                                 Double(hour.probes) / Double(n), hour.resyncTickMs))
+                                 Double(hour.probes) / Double(n), hour.tickMedianMs, hour.resyncTickMs, hour.slowestTickMs))
                 }
             }
         }
     }
 
-    struct Hour { var calls: Int; var listings: Int; var probes: Int; var resyncTickMs: Double }
+    struct Hour { var calls: Int; var listings: Int; var probes: Int; var resyncTickMs: Double; var slowestTickMs: Double; var tickMedianMs: Double }
 
     static func steadyHour(placement: Placement, instances n: Int, webhooks: Bool) async throws -> Hour {
         let pool = try await SimulatedPool.make(placement: placement, image: true, minIdle: n, maxTotal: n, tick: 30, pace: 30,
@@ -57,12 +57,17 @@ struct WebhookBench: AsyncParsableCommand {
         let listingsBefore = await pool.listingCalls
         var probes = 0
         var resyncs: [Double] = []
+        var slowest = 0.0
+        var all: [Double] = []
         for _ in 0..<120 {
             pool.time.advance(30)
             await pool.fake.advance(by: .seconds(30))
             let started = DispatchTime.now().uptimeNanoseconds
             let (scope, result) = await Self.tick(pool, watch)
-            if scope == .full { resyncs.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6) }
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+            slowest = max(slowest, ms)
+            all.append(ms)
+            if scope.resync { resyncs.append(ms) }
             probes += result.observed.report.probed
         }
         // The leader confirms its rule hourly: one NotificationRules call.
@@ -70,7 +75,8 @@ struct WebhookBench: AsyncParsableCommand {
         let listings = await pool.listingCalls - listingsBefore
         await pool.close()
         resyncs.sort()
-        return Hour(calls: calls, listings: listings, probes: probes, resyncTickMs: resyncs.isEmpty ? 0 : resyncs[resyncs.count / 2])
+        return Hour(calls: calls, listings: listings, probes: probes, resyncTickMs: resyncs.isEmpty ? 0 : resyncs[resyncs.count / 2],
+                    slowestTickMs: slowest, tickMedianMs: all.sorted()[all.count / 2])
     }
 
     static func tick(_ pool: SimulatedPool, _ watch: WebhookWatch) async -> (ObservationScope, TickResult) {

@@ -54,6 +54,8 @@ public final class WebhookWatch: @unchecked Sendable {
     /// name is cleared only by a tick that began after its last event.
     private var named: [String: Int] = [:]
     private var namedAtScope: [String: Int] = [:]
+    /// Ticks scoped while healthy: which share of the instances the next one probes.
+    private var ticksScoped = 0
     /// Since when deploys have been in flight: silence counts from then, not from before.
     private var inFlightSince: Date?
     /// Something other than the timer asked for this tick (a claim, an operator, a webhook).
@@ -126,10 +128,16 @@ public final class WebhookWatch: @unchecked Sendable {
                 reason = "no webhook for \(DurationText.format(settings.webhookStaleAfter)) while deploys are in flight"
             }
             let names = Set(named.keys)
-            if mode == .polling || now.timeIntervalSince(lastResyncAt ?? .distantPast) >= settings.resyncInterval {
-                return ObservationScope(list: true, probeAll: true, named: names)
+            if mode == .polling { return ObservationScope(list: true, probeAll: true, named: names, resync: true) }
+            // The probes of a resync, spread over the ticks of its interval: each tick takes
+            // the next share, so each instance is probed once per interval and no tick
+            // probes the whole pool.
+            let share = ObservationScope.Share(index: ticksScoped, of: Int(settings.resyncInterval / settings.tickInterval))
+            ticksScoped += 1
+            if now.timeIntervalSince(lastResyncAt ?? .distantPast) >= settings.resyncInterval {
+                return ObservationScope(list: true, probeAll: false, named: names, share: share, resync: true)
             }
-            return ObservationScope(list: demanded || acted || !names.isEmpty, probeAll: false, named: names)
+            return ObservationScope(list: demanded || acted || !names.isEmpty, probeAll: false, named: names, share: share)
         }
     }
 
@@ -147,7 +155,7 @@ public final class WebhookWatch: @unchecked Sendable {
                 named[service] = nil
             }
             demanded = demandedSince
-            if scope.list && scope.probeAll { lastResyncAt = clock() }
+            if scope.resync { lastResyncAt = clock() }
             if mode == .healthy, !report.unreported.isEmpty, !ownChanges {
                 mode = .polling
                 reason = "a listing found \(report.unreported.count) change(s) no webhook reported"
