@@ -1,6 +1,6 @@
 import Foundation
 
-/// The pool's counts at one minute: the last complete tick of that minute (the leader's).
+/// The pool's counts at one minute: the first complete tick the leader ran in that minute.
 /// The store keeps one per minute for a week; the dashboard's chart draws the last day.
 public struct PoolSample: Sendable, Equatable, Codable {
     /// The start of the minute (whole minutes since 1970).

@@ -90,9 +90,10 @@ public struct Observer: Sendable {
     ///
     /// A scope that does not probe all (webhooks healthy) probes of those only the ones
     /// that may have changed: never answered, last answer not "ready" (provisioning, or
-    /// unreachable), or named by a webhook. The others keep their last answer, marked as
-    /// carried (`probedNow` false). Claimed instances that answered are thus probed at a
-    /// resync, not every tick.
+    /// unreachable), named by a webhook, or in the tick's share (`ObservationScope.Share`).
+    /// The others keep their last answer, marked as carried (`probedNow` false). Idle and
+    /// claimed instances that answered are thus probed once per resync interval, in their
+    /// share's tick, not every tick.
     func probe(_ observed: inout ObservedState, abandonedBefore: Date, scope: ObservationScope = .full) async {
         guard let prober else { return }
         var targets: [ProbeTarget] = []

@@ -140,7 +140,7 @@ public protocol PoolStore: Sendable {
     func relayWebhook(serviceId: String?, at: Date) async throws
     /// The webhooks relayed after the one with id `after`, oldest first, with the newest id
     /// (`after` when none is new). Nil `after`: none, only the newest id (a new leader
-    /// observes everything on taking over, so it starts from now).
+    /// lists the platform on taking over, so it starts from now).
     func relayedWebhooks(after: Int64?) async throws -> RelayedWebhooks
 
     /// Releases the database connections. The store must not be used afterwards.

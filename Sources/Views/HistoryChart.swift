@@ -152,7 +152,7 @@ public enum HistoryChart {
         return out + "\n"
     }
 
-    /// A label at each whole hour that falls on a gridline, about eight across.
+    /// About eight time labels across, every `count / 8` buckets from the window's start.
     static func timeAxis(_ history: PoolHistory, x: (Int) -> Double) -> String {
         let count = history.buckets.count
         guard count > 0 else { return "" }

@@ -15,11 +15,11 @@ import Testing
         try await WebhookWorld.with(["resyncInterval": "1h"]) { world in
             let follower = try await Self.follower(of: world, store: world.store)
             // The leader's relay (the world's loop leads: it has no lease).
-            let relay = WebhookRelay(store: world.store, loop: world.loop, leading: { true }, interval: .milliseconds(50), logger: quiet)
+            let received = world.loop.webhooks.state.received
+            let relay = WebhookRelay(store: world.store, loop: world.loop, leading: { true }, interval: .milliseconds(50),
+                                     startAfter: 0, logger: quiet)
             let relaying = Task { try await relay.run() }
             defer { relaying.cancel() }
-            try await Task.sleep(for: .milliseconds(200))  // its first read: the starting point
-            let received = world.loop.webhooks.state.received
 
             try await Application(router: buildRouter(follower)).test(.router) { client in
                 let r = try await client.execute(uri: "/webhooks/railway/\(WebhookWorld.secret)", method: .post,

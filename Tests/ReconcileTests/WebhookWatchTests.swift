@@ -55,6 +55,13 @@ import Testing
         #expect(sizes.allSatisfy { (60...140).contains($0) }, "shares of about a tenth: \(sizes)")
         #expect(ObservationScope.Share(index: 3, of: 0).of == 1 && ObservationScope.Share(index: 3, of: 0).contains("x"),
                 "a tick as long as the resync interval probes everything")
+        // Ticks between (events, claims) take no share: a burst probes no more than the timer.
+        #expect(tick(w).share == ObservationScope.Share(index: 0, of: 10))
+        w.received(serviceId: "svc-1")
+        clock.advance(.seconds(1))
+        #expect(tick(w).share == nil)
+        clock.advance(.seconds(29))
+        #expect(tick(w).share == ObservationScope.Share(index: 1, of: 10))
     }
 
     @Test func offObservesEverythingEveryTick() {

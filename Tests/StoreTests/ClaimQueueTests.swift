@@ -28,28 +28,39 @@ import Testing
         }
     }
 
-    /// A claim that yields to waiters takes nothing while a live waiter is in line; the one
-    /// whose turn it is (no yield) takes; a waiter not heard from since blocks nobody.
+    /// A claim behind the line takes only the idle instances its live waiters leave; the
+    /// one whose turn it is takes; a waiter not heard from since blocks nobody.
     @Test(arguments: StoreBackend.underTest)
-    func claimsBehindTheLineTakeNothingWhileAWaiterIsLive(backend: StoreBackend) async throws {
+    func claimsBehindTheLineTakeOnlyWhatTheWaitersLeave(backend: StoreBackend) async throws {
         try await backend.withStore { store in
-            for id in ["i-1", "i-2"] {
-                try await store.recordIntent(instanceId: id, serviceName: "pool-\(id)", revision: "r", at: Self.t0)
-                try await store.mark(instanceId: id, serviceId: "svc-\(id)", state: .idle, at: Self.t0)
+            func idle(_ ids: [String]) async throws {
+                for id in ids {
+                    try await store.recordIntent(instanceId: id, serviceName: "pool-\(id)", revision: "r", at: Self.t0)
+                    try await store.mark(instanceId: id, serviceId: "svc-\(id)", state: .idle, at: Self.t0)
+                }
             }
+            func behind(_ name: String, at now: Date) async throws -> ClaimStart {
+                try await store.beginClaim(agentName: name, idempotencyKey: nil, requestHash: nil,
+                                           behindWaitersSince: now.addingTimeInterval(-3), at: now)
+            }
+            try await idle(["i-1"])
             try await store.joinClaimQueue(waiterId: "w", at: Self.t0)
             let now = Self.t0.addingTimeInterval(1)
-            #expect(try await store.beginClaim(agentName: "passer", idempotencyKey: "k1", requestHash: nil,
-                                               behindWaitersSince: now.addingTimeInterval(-3), at: now) == .poolEmpty)
+            #expect(try await behind("passer", at: now) == .poolEmpty, "the one idle instance is the waiter's")
+            try await idle(["i-2"])
+            guard case .took = try await behind("spare", at: now) else {
+                Issue.record("two idle, one waiter: one is spare")
+                return
+            }
             guard case .took = try await store.beginClaim(agentName: "waiter", idempotencyKey: nil, requestHash: nil,
                                                           behindWaitersSince: nil, at: now) else {
                 Issue.record("the claim whose turn it is takes")
                 return
             }
             // 10 s later the waiter was not heard from: it blocks nobody.
+            try await idle(["i-3"])
             let later = Self.t0.addingTimeInterval(10)
-            guard case .took = try await store.beginClaim(agentName: "later", idempotencyKey: "k2", requestHash: nil,
-                                                          behindWaitersSince: later.addingTimeInterval(-3), at: later) else {
+            guard case .took = try await behind("later", at: later) else {
                 Issue.record("a stale waiter blocked a claim")
                 return
             }

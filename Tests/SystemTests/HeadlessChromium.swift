@@ -21,7 +21,10 @@ final class HeadlessChromium: @unchecked Sendable {
     private var stopped = false
 
     init(executable: String, profile: URL, windowSize: String = "1280,1000") throws {
-        // Our ends close on exec; the browser's ends are moved to 3 and 4 in the child only.
+        // A browser that died must fail the call writing to it, not kill the test process.
+        signal(SIGPIPE, SIG_IGN)
+        // Every end is moved above the standard descriptors and closes on exec; the
+        // browser's ends become 3 and 4 in its process only, by the spawn's file actions.
         func pipeAboveStandardFds() throws -> (read: Int32, write: Int32) {
             var fds: [Int32] = [0, 0]
             guard pipe(&fds) == 0 else { throw Failure(description: "pipe: errno \(errno)") }
@@ -30,6 +33,7 @@ final class HeadlessChromium: @unchecked Sendable {
                 close(fd)
                 return high
             }
+            guard moved.allSatisfy({ $0 >= 10 }) else { throw Failure(description: "fcntl(F_DUPFD_CLOEXEC): errno \(errno)") }
             return (moved[0], moved[1])
         }
         let toBrowser = try pipeAboveStandardFds(), fromBrowser = try pipeAboveStandardFds()
@@ -46,8 +50,14 @@ final class HeadlessChromium: @unchecked Sendable {
                          "--window-size=\(windowSize)", "--remote-debugging-pipe", "about:blank"]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // A process group of its own: stopping it stops its renderer and helper processes too.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, nil, &argv, environ)
+        let rc = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
         close(toBrowser.read)
         close(fromBrowser.write)
         guard rc == 0 else {
@@ -63,7 +73,7 @@ final class HeadlessChromium: @unchecked Sendable {
     func stop() {
         if stopped { return }
         stopped = true
-        kill(pid, SIGKILL)
+        kill(-pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         close(commands)

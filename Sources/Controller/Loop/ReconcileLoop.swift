@@ -229,11 +229,12 @@ public actor ReconcileLoop: Service {
         onTick(result, ContinuousClock.now - started)
         if led, let keepRule, webhooks.ruleCheckDue { await checkRule(keepRule) }
         let finished = clock()
-        if led, result.observed.complete { await recordSample(result.plan.counts, at: finished) }
         lastTick = LastTick(result: result, finishedAt: finished)
         ticksRun += 1
         if result.observed.complete { observedOnce = true }
         for waiter in served { waiter.resume(returning: result) }
+        // After the waiters: a slow store write delays no one waiting on this tick.
+        if led, result.observed.complete { await recordSample(result.plan.counts, at: finished) }
     }
 
     /// The image watch's view (tag, digest, last check, last error); nil for a repo source.

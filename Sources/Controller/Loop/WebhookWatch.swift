@@ -54,8 +54,9 @@ public final class WebhookWatch: @unchecked Sendable {
     /// name is cleared only by a tick that began after its last event.
     private var named: [String: Int] = [:]
     private var namedAtScope: [String: Int] = [:]
-    /// Ticks scoped while healthy: which share of the instances the next one probes.
-    private var ticksScoped = 0
+    /// Shares given so far (which one comes next), and when the last was.
+    private var sharesGiven = 0
+    private var lastShareAt: Date?
     /// Since when deploys have been in flight: silence counts from then, not from before.
     private var inFlightSince: Date?
     /// Something other than the timer asked for this tick (a claim, an operator, a webhook).
@@ -129,11 +130,16 @@ public final class WebhookWatch: @unchecked Sendable {
             }
             let names = Set(named.keys)
             if mode == .polling { return ObservationScope(list: true, probeAll: true, named: names, resync: true) }
-            // The probes of a resync, spread over the ticks of its interval: each tick takes
-            // the next share, so each instance is probed once per interval and no tick
-            // probes the whole pool.
-            let share = ObservationScope.Share(index: ticksScoped, of: Int(settings.resyncInterval / settings.tickInterval))
-            ticksScoped += 1
+            // The probes of a resync, spread over the ticks of its interval: a tick at the
+            // timer's pace (one tickInterval after the last share) takes the next share, so
+            // each instance is probed about once per interval, no tick probes the whole
+            // pool, and a burst of event ticks probes no more than the timer would.
+            var share: ObservationScope.Share?
+            if now.timeIntervalSince(lastShareAt ?? .distantPast) >= settings.tickInterval * 0.9 {
+                share = ObservationScope.Share(index: sharesGiven, of: Int(settings.resyncInterval / settings.tickInterval))
+                sharesGiven += 1
+                lastShareAt = now
+            }
             if now.timeIntervalSince(lastResyncAt ?? .distantPast) >= settings.resyncInterval {
                 return ObservationScope(list: true, probeAll: false, named: names, share: share, resync: true)
             }

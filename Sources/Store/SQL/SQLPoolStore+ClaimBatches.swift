@@ -113,13 +113,19 @@ extension SQLPoolStore {
             }
         }
         var takers = inputs.indices.filter { answers[$0] == nil }
-        // Claims that must not pass waiting ones: none takes while a live waiter is in line.
+        // Claims behind the line take only the idle instances its live waiters leave: those
+        // waiting are served first, first come first served.
         if let since = takers.compactMap({ inputs[$0].behindWaitersSince }).min() {
-            let waiting = try await db.run("SELECT waiter_id, heartbeat_at FROM claim_waiters WHERE heartbeat_at >= $1", .date(since))
-            let live = try waiting.map { try $0.requiredDate("heartbeat_at") }
-            takers.removeAll { k in inputs[k].behindWaitersSince.map { since in live.contains { $0 >= since } } ?? false }
+            let live = try await db.run("SELECT heartbeat_at FROM claim_waiters WHERE heartbeat_at >= $1", .date(since))
+                .map { try $0.requiredDate("heartbeat_at") }
+            let behind = takers.filter { k in inputs[k].behindWaitersSince.map { since in live.contains { $0 >= since } } ?? false }
+            if !behind.isEmpty {
+                let idle = try await db.run("SELECT COUNT(*) AS n FROM instances WHERE \(idleCondition)").first.flatMap { try $0.integer("n") } ?? 0
+                let refused = Set(behind.dropFirst(max(0, Int(idle) - live.count)))
+                takers.removeAll { refused.contains($0) }
+            }
         }
-        guard !takers.isEmpty else { return answers.map { $0 ?? .poolEmpty } }
+        guard !takers.isEmpty else { return settled(answers, inputs, earlier) }
 
         let picked = try await pickIdle(takers.count, dialect, db)
         let pairs = zip(takers, picked).map { (request: $0, instanceId: $1) }
@@ -154,6 +160,11 @@ extension SQLPoolStore {
             if inserted.count != claimed.count { throw IdempotencyKeyTaken() }
         }
         for pair in claimed { answers[pair.request] = .took(taken[pair.instanceId]!) }
+        return settled(answers, inputs, earlier)
+    }
+
+    /// The answers of a batch: pool empty for every claim that took nothing.
+    private static func settled(_ answers: [ClaimStart?], _ inputs: [BeginClaim], _ earlier: [String: any SQLRow]) -> [ClaimStart] {
         var settled = answers.map { $0 ?? .poolEmpty }
         // A key repeated in the batch answered "in progress" for a first use that took
         // nothing: nothing is in progress, so it gets the same "pool empty".

@@ -1,4 +1,4 @@
--- The pool's counts once a minute (the last complete tick of the minute), for the
+-- The pool's counts once a minute (the first complete tick of the minute), for the
 -- dashboard's 24-hour chart. Kept for a week: each write drops older rows.
 -- Milliseconds since 1970; minute_at is the start of the minute.
 CREATE TABLE pool_samples (
