@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import Model
 import Observers
+import Planning
 import ServiceLifecycle
 import Spec
 import Store
-import Planning
 
 /// The reconcile loop of docs/design.md section 1 as a service: one tick every
 /// `tickInterval`, never two at once. The timer, `trigger()` (claims, operator actions),
