@@ -71,6 +71,11 @@ extension SQLPoolStore {
 
     static let idleCondition = "marked = 'idle' AND claim = 'none' AND retired_reason IS NULL AND forgotten_at IS NULL"
 
+    /// Instances a claim could take now.
+    static func countIdle(_ db: any SQLSession) async throws -> Int {
+        Int(try await db.run("SELECT COUNT(*) AS n FROM instances WHERE \(idleCondition)").first?.integer("n") ?? 0)
+    }
+
     /// Up to `count` idle instances, oldest first, locked for this transaction. Postgres
     /// skips rows another transaction holds (another claim batch takes them), but a
     /// tick's short writes (a mark, `recordHealthy` over every healthy instance) hold idle
@@ -87,9 +92,7 @@ extension SQLPoolStore {
                 LIMIT $1\(dialect.claimPickLock)
                 """, [.integer(Int64(count - picked.count))] + picked.map { .text($0) }).map { try $0.requiredText("instance_id") }
             guard picked.count < count, !dialect.claimPickLock.isEmpty, attempt < 10 else { break }
-            let idle = try await db.run("SELECT COUNT(*) AS n FROM instances WHERE \(idleCondition)")
-                .first.flatMap { try? $0.integer("n") } ?? 0
-            guard idle > Int64(picked.count) else { break }
+            guard try await countIdle(db) > picked.count else { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         return picked
@@ -120,8 +123,7 @@ extension SQLPoolStore {
                 .map { try $0.requiredDate("heartbeat_at") }
             let behind = takers.filter { k in inputs[k].behindWaitersSince.map { since in live.contains { $0 >= since } } ?? false }
             if !behind.isEmpty {
-                let idle = try await db.run("SELECT COUNT(*) AS n FROM instances WHERE \(idleCondition)").first.flatMap { try $0.integer("n") } ?? 0
-                let refused = Set(behind.dropFirst(max(0, Int(idle) - live.count)))
+                let refused = Set(behind.dropFirst(max(0, try await countIdle(db) - live.count)))
                 takers.removeAll { refused.contains($0) }
             }
         }
