@@ -67,8 +67,19 @@ public struct ObservationReport: Sendable, Equatable {
     /// Services this tick's listing shows with a deploy still on its way up: a webhook that
     /// named one is not answered by it (Railway's listing can lag its event).
     public var inProgress: Set<String>
+    /// Calls this tick's listing took (its pages, or the one page of a resync round); 0
+    /// when it reused the last listing as it was.
+    public var pages: Int
+    /// This tick read the last page of a resync round: the pages the round took, which is
+    /// what a listing of everything costs.
+    public var roundPages: Int?
+    /// Services (and `project:<id>`) in the last listing that a whole round did not find:
+    /// kept until a full listing says whether they are gone.
+    public var missing: [String] = []
 
-    public init(listed: Bool = true, probed: Int = 0, unreported: [String] = [], inProgress: Set<String> = []) {
+    public init(listed: Bool = true, probed: Int = 0, unreported: [String] = [], inProgress: Set<String> = [],
+                pages: Int = 0, roundPages: Int? = nil, missing: [String] = []) {
         (self.listed, self.probed, self.unreported, self.inProgress) = (listed, probed, unreported, inProgress)
+        (self.pages, self.roundPages, self.missing) = (pages, roundPages, missing)
     }
 }

@@ -52,9 +52,13 @@ public struct PlatformListing: Sendable, Equatable {
     public var services: [PlatformService]
     /// The pool's own projects (placement projectPerInstance), empty ones included.
     public var projects: [PlatformProject]
+    /// Calls the listing took (Railway answers in pages): what a full observation costs,
+    /// which sets how often the loop may afford one (`PoolSettings.resyncCallsPerHour`).
+    public var pages: Int
 
-    public init(services: [PlatformService], projects: [PlatformProject] = []) {
+    public init(services: [PlatformService], projects: [PlatformProject] = [], pages: Int = 1) {
         self.services = services
         self.projects = projects
+        self.pages = pages
     }
 }

@@ -47,7 +47,22 @@ public struct Observer: Sendable {
         // it is joined with, so a claim that started during the listing is seen as one.
         let listing: Result<PlatformListing, any Error>
         var report = ObservationReport()
-        if !scope.list, let cached = cache?.lastListing {
+        if !scope.list, scope.page, let cache, cache.lastListing != nil {
+            report.listed = false
+            do {
+                let (page, next) = try await platform.observePage(from: cache.roundCursor)
+                if let merged = cache.merge(page, next: next, named: scope.named) {
+                    report.pages = page.pages
+                    report.unreported = merged.unreported
+                    report.inProgress = Set(page.services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
+                    report.roundPages = merged.roundPages
+                    report.missing = merged.missing
+                    listing = .success(merged.listing)
+                } else {
+                    listing = .failure(CacheEmptied())
+                }
+            } catch { listing = .failure(error) }
+        } else if !scope.list, let cached = cache?.lastListing {
             listing = .success(cached)
             report.listed = false
         } else {
@@ -55,6 +70,7 @@ public struct Observer: Sendable {
                 let listed = try await platform.observe()
                 report.unreported = cache?.store(listed, named: scope.named) ?? []
                 report.inProgress = Set(listed.services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
+                report.pages = listed.pages
                 listing = .success(listed)
             } catch { listing = .failure(error) }
         }
@@ -151,6 +167,12 @@ public struct Observer: Sendable {
               let last = cache?.probe(Self.probeKey(i), deployment: s.deploymentId),
               case .status(let answer) = last, answer.usable else { return nil }
         return last
+    }
+
+    /// The last listing went away between the check and the merge (it never does: only a
+    /// listing replaces a listing); the tick is blind and the next one lists in full.
+    struct CacheEmptied: Error, CustomStringConvertible {
+        var description: String { "no earlier listing to read a page into" }
     }
 
     /// Probes are keyed by service (a duplicate service shares its instance's id), or by

@@ -15,6 +15,10 @@ public protocol Platform: Sendable {
     /// The services and the pool's own projects in one observation (one paged query per
     /// placement). By default the services alone: a platform without projects.
     func observe() async throws -> PlatformListing
+    /// One page of that observation, from `cursor` (nil: the first page), and where the
+    /// next page starts (nil: that was the last). The resync reads a large pool a page at a
+    /// time (`ObservationCache`). By default the whole observation is one page.
+    func observePage(from cursor: ListingCursor?) async throws -> (page: PlatformListing, next: ListingCursor?)
 
     /// Step 0 in placement projectPerInstance: an empty project of the instance's own,
     /// named `blueprint.projectName`. Returns where its service goes.
@@ -39,6 +43,19 @@ public protocol Platform: Sendable {
     /// A whole project, its services and volumes with it. Idempotent.
     func deleteProject(projectId: String) async throws
     func renameProject(projectId: String, to name: String) async throws
+}
+
+/// Where a listing read a page at a time stands: which of the platform's listings (the
+/// shared environment's services, then the workspace's projects) and the page cursor in it.
+public struct ListingCursor: Sendable, Equatable {
+    public var source: Int
+    /// The platform's own cursor: the page starts after it (nil: the listing's first page).
+    public var after: String?
+
+    public init(source: Int, after: String?) {
+        self.source = source
+        self.after = after
+    }
 }
 
 /// Where a service of a project of its own lives.
@@ -70,6 +87,9 @@ extension Platform {
     public var hasProjects: Bool { false }
     public func observe() async throws -> PlatformListing {
         PlatformListing(services: try await listServices())
+    }
+    public func observePage(from cursor: ListingCursor?) async throws -> (page: PlatformListing, next: ListingCursor?) {
+        (try await observe(), nil)
     }
     public func createProject(_ blueprint: InstanceBlueprint) async throws -> ProjectPlacement {
         throw PlatformUnsupported("projects")

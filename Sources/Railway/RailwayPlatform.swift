@@ -23,70 +23,115 @@ public struct RailwayPlatform: Platform {
     /// The shared environment's services (when one is configured) and the workspace's
     /// pool projects (placement projectPerInstance): both during a move between them.
     public func observe() async throws -> PlatformListing {
-        var listing = PlatformListing(services: [])
-        if config.hasSharedProject { listing.services = try await listEnvironment() }
+        var listing = PlatformListing(services: [], pages: 0)
+        if config.hasSharedProject { (listing.services, listing.pages) = try await listEnvironment() }
         if let workspaceId = config.workspaceId {
-            let (projects, services) = try await listWorkspace(workspaceId)
+            let (projects, services, pages) = try await listWorkspace(workspaceId)
             listing.services += services
             listing.projects = projects
+            listing.pages += pages
         }
         return listing
     }
 
-    /// Pages `EnvironmentServices` until `hasNextPage` is false. Any failed page throws:
-    /// a missing page must never look like deleted services.
-    func listEnvironment() async throws -> [PlatformService] {
-        var services: [PlatformService] = []
-        try await paging(.environmentServices) { cursor in
-            let answer = try await client.send(
-                .environmentServices,
-                variables: EnvironmentServicesVariables(projectId: config.projectId, environmentId: config.environmentId,
-                                                        first: config.pageSize, after: cursor),
-                expecting: EnvironmentServicesAnswer.self)
-            guard let connection = answer.environment?.serviceInstances else {
-                throw RailwayError.unexpectedResponse(
-                    operation: RailwayOperation.environmentServices.rawValue,
-                    detail: "environment \(config.environmentId) of project \(config.projectId) not found")
-            }
-            services += try connection.edges.map { try $0.node.platformService() }
-            return (connection.pageInfo.hasNextPage, connection.pageInfo.endCursor)
+    /// One page of the observation (`Platform.observePage`): the shared environment's
+    /// pages first (source 0), then the workspace's (source 1), as `observe` reads them.
+    public func observePage(from cursor: ListingCursor?) async throws -> (page: PlatformListing, next: ListingCursor?) {
+        let sources = [config.hasSharedProject ? 0 : nil, config.workspaceId == nil ? nil : 1].compactMap { $0 }
+        guard let at = cursor ?? sources.first.map({ ListingCursor(source: $0, after: nil) }),
+              sources.contains(at.source) else { return (PlatformListing(services: [], pages: 0), nil) }
+        var page = PlatformListing(services: [], pages: 1)
+        let more: (hasNext: Bool, cursor: String?)
+        if at.source == 0 {
+            (page.services, more) = try await environmentPage(after: at.after)
+        } else {
+            (page.projects, page.services, more) = try await workspacePage(config.workspaceId ?? "", after: at.after)
         }
-        return services
+        if more.hasNext {
+            let operation: RailwayOperation = at.source == 0 ? .environmentServices : .workspaceProjectServices
+            return (page, ListingCursor(source: at.source, after: try Self.nextCursor(more, after: at.after, operation)))
+        }
+        return (page, sources.first { $0 > at.source }.map { ListingCursor(source: $0, after: nil) })
+    }
+
+    /// Pages `EnvironmentServices` until `hasNextPage` is false. Any failed page throws:
+    /// a missing page must never look like deleted services. Returns the pages read too.
+    func listEnvironment() async throws -> ([PlatformService], pages: Int) {
+        var services: [PlatformService] = []
+        let pages = try await paging(.environmentServices) { cursor in
+            let (page, more) = try await environmentPage(after: cursor)
+            services += page
+            return more
+        }
+        return (services, pages)
+    }
+
+    func environmentPage(after cursor: String?) async throws -> ([PlatformService], (hasNext: Bool, cursor: String?)) {
+        let answer = try await client.send(
+            .environmentServices,
+            variables: EnvironmentServicesVariables(projectId: config.projectId, environmentId: config.environmentId,
+                                                    first: config.pageSize, after: cursor),
+            expecting: EnvironmentServicesAnswer.self)
+        guard let connection = answer.environment?.serviceInstances else {
+            throw RailwayError.unexpectedResponse(
+                operation: RailwayOperation.environmentServices.rawValue,
+                detail: "environment \(config.environmentId) of project \(config.projectId) not found")
+        }
+        return (try connection.edges.map { try $0.node.platformService() },
+                (connection.pageInfo.hasNextPage, connection.pageInfo.endCursor))
     }
 
     /// Pages `WorkspaceProjectServices`, keeping the projects named `<prefix>-...` with an
     /// environment named for the pool's (not the shared project, listed on its own).
-    func listWorkspace(_ workspaceId: String) async throws -> ([PlatformProject], [PlatformService]) {
+    func listWorkspace(_ workspaceId: String) async throws -> ([PlatformProject], [PlatformService], pages: Int) {
         var projects: [PlatformProject] = [], services: [PlatformService] = []
-        try await paging(.workspaceProjectServices) { cursor in
-            let answer = try await client.send(
-                .workspaceProjectServices,
-                variables: WorkspaceProjectServicesVariables(workspaceId: workspaceId, first: config.projectPageSize,
-                                                             after: cursor),
-                expecting: WorkspaceProjectServicesAnswer.self)
-            for edge in answer.projects.edges
-            where edge.node.name.hasPrefix(config.projectPrefix + "-") && edge.node.id != config.projectId {
-                guard let (project, inside) = try edge.node.listed(environment: config.projectEnvironmentName) else { continue }
-                projects.append(project)
-                services += inside
-            }
-            return (answer.projects.pageInfo.hasNextPage, answer.projects.pageInfo.endCursor)
+        let pages = try await paging(.workspaceProjectServices) { cursor in
+            let (pageProjects, pageServices, more) = try await workspacePage(workspaceId, after: cursor)
+            projects += pageProjects
+            services += pageServices
+            return more
         }
-        return (projects, services)
+        return (projects, services, pages)
     }
 
-    /// Runs `page` with each cursor until it says there is no next page.
-    private func paging(_ operation: RailwayOperation,
-                        _ page: (String?) async throws -> (hasNext: Bool, cursor: String?)) async throws {
-        var cursor: String?
-        while true {
-            let (hasNext, next) = try await page(cursor)
-            guard hasNext else { return }
-            guard let next, next != cursor else {
-                throw RailwayError.unexpectedResponse(operation: operation.rawValue, detail: "hasNextPage without a new endCursor")
-            }
-            cursor = next
+    func workspacePage(_ workspaceId: String, after cursor: String?) async throws
+        -> ([PlatformProject], [PlatformService], (hasNext: Bool, cursor: String?)) {
+        let answer = try await client.send(
+            .workspaceProjectServices,
+            variables: WorkspaceProjectServicesVariables(workspaceId: workspaceId, first: config.projectPageSize,
+                                                         after: cursor),
+            expecting: WorkspaceProjectServicesAnswer.self)
+        var projects: [PlatformProject] = [], services: [PlatformService] = []
+        for edge in answer.projects.edges
+        where edge.node.name.hasPrefix(config.projectPrefix + "-") && edge.node.id != config.projectId {
+            guard let (project, inside) = try edge.node.listed(environment: config.projectEnvironmentName) else { continue }
+            projects.append(project)
+            services += inside
         }
+        return (projects, services, (answer.projects.pageInfo.hasNextPage, answer.projects.pageInfo.endCursor))
+    }
+
+    /// Runs `page` with each cursor until it says there is no next page; returns how many ran.
+    private func paging(_ operation: RailwayOperation,
+                        _ page: (String?) async throws -> (hasNext: Bool, cursor: String?)) async throws -> Int {
+        var cursor: String?
+        var pages = 0
+        while true {
+            let more = try await page(cursor)
+            pages += 1
+            guard more.hasNext else { return pages }
+            cursor = try Self.nextCursor(more, after: cursor, operation)
+        }
+    }
+
+    /// The cursor of the page after one that said it has a next: a new one, or an error (a
+    /// page that never moves on must not loop forever).
+    private static func nextCursor(_ more: (hasNext: Bool, cursor: String?), after cursor: String?,
+                                   _ operation: RailwayOperation) throws -> String {
+        guard let next = more.cursor, next != cursor else {
+            throw RailwayError.unexpectedResponse(operation: operation.rawValue, detail: "hasNextPage without a new endCursor")
+        }
+        return next
     }
 
     /// Railway's pace for `projectCreate` is answered as a GraphQL error under HTTP 200:

@@ -18,6 +18,13 @@ public struct PoolSettings: Equatable, Sendable, Codable {
     /// With Railway's webhooks healthy, a full observation (every service listed, every
     /// instance probed) runs this often; the ticks between list nothing.
     public var resyncInterval: TimeInterval = 5 * 60
+    /// Railway calls per hour the resyncs may spend; nil: one per `resyncInterval` (12 at
+    /// 5m). A full listing takes one call per page (500 services, or 50 projects), so a
+    /// larger pool's resync reads a page at a time at this pace: 20 pages at 12 an hour
+    /// take 100 minutes a round, and no hour spends more. Probes keep `resyncInterval`.
+    public var resyncCallsPerHour: Int?
+    /// `resyncCallsPerHour`, or what one page per `resyncInterval` costs.
+    public var resyncBudget: Int { resyncCallsPerHour ?? max(1, Int((3_600 / max(1, resyncInterval)).rounded(.down))) }
     /// No webhook for this long while deploys are in flight: back to observing every tick.
     public var webhookStaleAfter: TimeInterval = 15 * 60
 

@@ -12,7 +12,8 @@ public struct SpecLoader: Sendable {
     }
 
     static let settingKeys = ["minIdle", "maxTotal", "stuckTimeout", "tickInterval", "probeTimeout",
-                              "claimTimeouts", "createsPerTick", "failureBackoff", "resyncInterval", "webhookStaleAfter"]
+                              "claimTimeouts", "createsPerTick", "failureBackoff", "resyncInterval", "resyncCallsPerHour",
+                              "webhookStaleAfter"]
     static let topKeys = ["version", "prefix"] + settingKeys + ["environments"]
     static let environmentKeys = ["platform", "railway", "source", "openclawRef", "xmtpEnv", "variables",
                                   "allowedInviteHosts", "instanceScheme", "instancePort", "publicUrl"] + settingKeys
@@ -122,6 +123,7 @@ public struct SpecLoader: Sendable {
             case "maxTotal": if let v = reader.integer(value, at: path, minimum: 1) { s.maxTotal = v }
             case "createsPerTick": if let v = reader.integer(value, at: path, minimum: 1) { s.createsPerTick = v }
             case "failureBackoff": if let v = reader.integer(value, at: path, minimum: 1) { s.failureBackoff = v }
+            case "resyncCallsPerHour": if let v = reader.integer(value, at: path, minimum: 1) { s.resyncCallsPerHour = v }
             case "stuckTimeout": if let v = reader.duration(value, at: path) { s.stuckTimeout = v }
             case "tickInterval": if let v = reader.duration(value, at: path) { s.tickInterval = v }
             case "probeTimeout": if let v = reader.duration(value, at: path) { s.probeTimeout = v }

@@ -140,18 +140,17 @@ struct SimulatedPool {
 
     /// Stand-in agents behind one port, as the other benchmarks run them: instance k of
     /// the fake's creates answers at `address(of: k)`, seeded instances from `seededFrom` on.
-    let agents: StandInMultiplexer
+    let agents: BenchAgents
     let agentPort: Int
     let http: HTTPClient
     static let seededFrom = 20_000
 
     static func make(placement: Placement, image: Bool, minIdle: Int, maxTotal: Int, tick: Double, pace: Int,
                      createsPerTick: Int = 3, projectPageSize: Int = 50, reuse: Bool = true,
-                     serviceCap: Int = 100, webhooks: Bool = false) async throws -> SimulatedPool {
+                     serviceCap: Int = 100, webhooks: Bool = false, agentsProcess: Bool = false) async throws -> SimulatedPool {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let epoch = Date(timeIntervalSince1970: 1_800_000_000)
-        let agents = StandInMultiplexer(apiKey: ScaleBench.key, logger: logger)
-        let agentPort = try await agents.start()
+        let (agents, agentPort) = try await BenchAgents.start(ownProcess: agentsProcess, apiKey: ScaleBench.key, logger: logger)
         var configuration = RailwayFake.Configuration(accountTokens: [ScaleBench.token], phases: PlacementBench.phases, epoch: epoch)
         configuration.agentDomains = (0..<(4 * maxTotal)).map { "\(StandInMultiplexer.address(of: $0)):\(agentPort)" }
         configuration.projectCreateInterval = .seconds(pace)

@@ -27,6 +27,9 @@ struct ScaleBench: AsyncParsableCommand {
     @Flag(help: "Skip starting poolctl serve to measure its memory.")
     var noServe = false
 
+    @Flag(help: "Run the stand-in agents in a process of their own (needed past about 9,500 instances under an open-file limit of 20,000).")
+    var agentsProcess = false
+
     static let token = "bench-railway-token"
     static let key = "bench-pool-key"
     /// The seeded instances are recorded without a secret version, as instances made
@@ -37,8 +40,7 @@ struct ScaleBench: AsyncParsableCommand {
     func run() async throws {
         guard instances > 0, instances <= 60_000, ticks > 0 else { throw ValidationError("--instances 1...60000 and --ticks > 0") }
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let agents = StandInMultiplexer(apiKey: Self.key, logger: logger)
-        let agentPort = try await agents.start()
+        let (agents, agentPort) = try await BenchAgents.start(ownProcess: agentsProcess, apiKey: Self.key, logger: logger)
         let fake = try RailwayFake(configuration: .init(accountTokens: [Self.token], epoch: Date()))
         let url = try await fake.start()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-scale-\(UUID().uuidString)")

@@ -123,7 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
                                   prober: agents, caller: agents, logger: logger, environment: env, lease: lease)
             parts.resolveImage = PoolContext.imageResolver(environment: env)
             switch webhooks {
-            case .success(let config): logger.info("webhooks on: Railway posts to \(config.publicUrl)/webhooks/railway/…; full observation every \(DurationText.format(spec.settings.resyncInterval))")
+            case .success(let config): logger.info("webhooks on: Railway posts to \(config.publicUrl)/webhooks/railway/…; full observation every \(DurationText.format(spec.settings.resyncInterval)) (a listing of more pages is read a page at a time, \(spec.settings.resyncBudget) calls an hour)")
             case .failure(let off): logger.info("webhooks off (\(off)): the loop observes every tick")
             }
             let loop = try buildReconcileLoop(

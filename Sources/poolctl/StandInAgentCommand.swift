@@ -33,6 +33,9 @@ struct StandInAgentCommand: AsyncParsableCommand {
     @Option(help: "XMTP network used when a claim sends no valid env: dev or production.")
     var xmtpEnv = "production"
 
+    @Flag(help: "Serve many stand-in agents on one free port, told apart by the loopback address called (127.0.x.y), and print 'port N' on stdout: for benchmarks at scale (--port, --latency-ms, --fail and --startup-delay-s do not apply).")
+    var multiplex = false
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         guard let key = apiKey ?? [env["INSTANCE_TOKEN"], env["POOL_API_KEY"]].compactMap({ $0 }).first(where: { !$0.isEmpty }),
@@ -46,6 +49,13 @@ struct StandInAgentCommand: AsyncParsableCommand {
             throw ValidationError("--xmtp-env must be dev or production")
         }
         let failures = try fail.map(Self.parseFailure)
+        if multiplex {
+            let agents = StandInMultiplexer(apiKey: key, defaultXMTPEnv: xmtpEnv, logger: Logger(label: "stand-in-agents"))
+            // Written straight to the pipe: print's buffer would hold it until exit.
+            FileHandle.standardOutput.write(Data("port \(try await agents.start())\n".utf8))
+            // Until SIGTERM or SIGINT, whose default action ends the process.
+            while true { try await Task.sleep(for: .seconds(3_600)) }
+        }
 
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "stand-in-agent")

@@ -149,6 +149,7 @@ func createAll(_ platform: RailwayPlatform, _ blueprint: InstanceBlueprint) asyn
             #expect(listing.services.count == 120)
             #expect(Set(listing.services.map(\.name)) == Set(names))
             #expect(await harness.fake.calls(of: "WorkspaceProjectServices") == 3, "121 projects in pages of 50")
+            #expect(listing.pages == 3, "what the listing cost, for the loop's call budget")
         }
     }
 
@@ -168,6 +169,41 @@ func createAll(_ platform: RailwayPlatform, _ blueprint: InstanceBlueprint) asyn
             try await platform.deleteProject(projectId: project.id)
             try await platform.deleteProject(projectId: project.id)  // idempotent
             #expect(await harness.fake.projects.isEmpty)
+        }
+    }
+}
+
+/// The resync reads a large pool a page at a time: the shared environment's pages, then
+/// the workspace's, each one call, and together exactly what one observation lists.
+@Suite struct ListingPageTests {
+    @Test func pageByPageIsTheWholeObservationOneCallAtATime() async throws {
+        try await FakeRailwayHarness.with { harness throws in
+            await harness.seed(12)
+            let names = (0..<7).map { String(format: "pool-%09dabc", $0) }
+            await harness.fake.addProjectsWithServices(names: names, workspaceId: FakeRailwayHarness.workspaceId, image: "img")
+            var config = RailwayConfig(endpoint: harness.url, credentials: .accountToken(FakeRailwayHarness.accountToken),
+                                       projectId: FakeRailwayHarness.projectId, environmentId: FakeRailwayHarness.environmentId,
+                                       rateLimit: RailwayRateLimit(perSecond: 1_000, perHour: 100_000), pageSize: 5)
+            config.workspaceId = FakeRailwayHarness.workspaceId
+            config.projectPrefix = "pool"
+            config.projectPageSize = 3
+            let client = RailwayClient(config: config, sleep: { _ in })
+            let platform = RailwayPlatform(client: client)
+            let whole = try await platform.observe()
+            #expect(whole.pages == 6, "12 services in pages of 5, then 7 projects in pages of 3")
+            var cursor: ListingCursor?
+            var pages: [PlatformListing] = []
+            repeat {
+                let before = await harness.fake.calls.count
+                let (page, next) = try await platform.observePage(from: cursor)
+                #expect(await harness.fake.calls.count == before + 1, "one call per page")
+                #expect(page.pages == 1)
+                pages.append(page)
+                cursor = next
+            } while cursor != nil && pages.count < 10
+            #expect(pages.map(\.services.count) == [5, 5, 2, 3, 3, 1])
+            #expect(pages.flatMap(\.services) == whole.services)
+            #expect(pages.flatMap(\.projects) == whole.projects)
         }
     }
 }

@@ -12,6 +12,9 @@ import Testing
             #expect(services.map(\.serviceId) == ids)
             #expect(await harness.fake.calls(of: "EnvironmentServices") == 3)
             #expect(await client.calls(of: .environmentServices) == 3)
+            // The listing says what it cost: the loop spaces its resyncs by it.
+            #expect(try await harness.platform(client).observe().pages == 3)
+            #expect(await client.calls(of: .environmentServices) == 6)
         }
     }
 

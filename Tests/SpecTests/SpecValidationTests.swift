@@ -34,6 +34,7 @@ environments:
         #expect(e.settings.stuckTimeout == 900 && e.settings.tickInterval == 30 && e.settings.probeTimeout == 5)
         #expect(e.settings.claimCreateTimeout == 60 && e.settings.claimJoinTimeout == 90)
         #expect(e.settings.failureBackoff == 5)
+        #expect(e.settings.resyncInterval == 300 && e.settings.resyncCallsPerHour == nil && e.settings.resyncBudget == 12)
         #expect(e.branch == "main" && e.rootDirectory == "" && e.xmtpEnv == .dev)
         #expect(e.allowedInviteHosts == ["dev.convos.org"])
         #expect(e.instanceScheme == "https" && e.platform == .railway)
@@ -54,6 +55,7 @@ environments:
             railway: {projectId: p, environmentId: e}
             source: {repo: acme/agents, branch: dev, rootDirectory: agent}
             xmtpEnv: production
+            resyncCallsPerHour: 30
           other:
             platform: local
         """
@@ -63,6 +65,7 @@ environments:
         #expect(dev.settings.stuckTimeout == 600)
         #expect(dev.settings.claimCreateTimeout == 45)
         #expect(dev.settings.claimJoinTimeout == 120)
+        #expect(dev.settings.resyncCallsPerHour == 30)
         #expect(dev.allowedInviteHosts == ["popup.convos.org", "convos.org"])
         let other = try #require(try load(yaml, env: "other").environment)
         #expect(other.settings.minIdle == 2)

@@ -8,10 +8,12 @@ import Spec
 ///
 /// - off (no public URL or secret) or polling: every tick lists and probes everything, as
 ///   without webhooks;
-/// - healthy: a full observation (the resync) every `resyncInterval`; between resyncs a
-///   tick lists only when something may have changed on Railway (a webhook, a claim, an
-///   operator action, the last tick's own actions) and probes only what may have changed;
-///   a quiet timer tick lists nothing.
+/// - healthy: a tick lists only when something may have changed on Railway (a webhook, a
+///   claim, an operator action, the last tick's own actions) and probes only what may
+///   have changed, plus its share; a quiet timer tick lists nothing. The resync corrects
+///   what webhooks missed: a full listing every `resyncInterval` while the listing is one
+///   page; a larger one is read a page per tick, at the pace `resyncCallsPerHour` allows
+///   (20 pages at 12 calls an hour: a page every 5 minutes, a round in 100).
 ///
 /// Polling comes back when no webhook has arrived for `webhookStaleAfter` while deploys
 /// are in flight, or when a resync finds a change no webhook reported; the next webhook
@@ -36,6 +38,11 @@ public final class WebhookWatch: @unchecked Sendable {
         @EncodedAsNull public var reason: String?
         @EncodedAsNull public var lastWebhookAt: Date?
         @EncodedAsNull public var lastResyncAt: Date?
+        /// Seconds a resync round takes now: `resyncInterval` for a listing of one page, or
+        /// `listingPages` pages at the pace of the call budget.
+        public var resyncEvery: Double
+        /// Calls the last full listing (or round) took.
+        public var listingPages: Int
         /// Known events received since start.
         public var received: Int
         /// The notification rule: when it was last confirmed, and the last registration error.
@@ -49,6 +56,12 @@ public final class WebhookWatch: @unchecked Sendable {
     private let startedAt: Date
     private var lastWebhookAt: Date?
     private var lastResyncAt: Date?
+    private var resyncEvery: TimeInterval = 0
+    /// Pages of the last listing: what the next resync will cost.
+    private var listingPages = 1
+    /// When the last listing call went out (a full listing or a round's page): the round
+    /// reads its next page one page interval later.
+    private var lastPageAt: Date?
     private var received = 0
     /// Services named by webhooks and not yet observed, with how many events named each: a
     /// name is cleared only by a tick that began after its last event.
@@ -83,7 +96,8 @@ public final class WebhookWatch: @unchecked Sendable {
 
     public var state: State {
         lock.withLock {
-            State(mode: mode, reason: reason, lastWebhookAt: lastWebhookAt, lastResyncAt: lastResyncAt, received: received,
+            State(mode: mode, reason: reason, lastWebhookAt: lastWebhookAt, lastResyncAt: lastResyncAt,
+                  resyncEvery: resyncEvery, listingPages: listingPages, received: received,
                   ruleCheckedAt: ruleCheckedAt, ruleError: ruleError)
         }
     }
@@ -122,6 +136,8 @@ public final class WebhookWatch: @unchecked Sendable {
             demandsAtScope = demands
             namedAtScope = named
             guard mode != .off else { return .full }
+            let pageEvery = Self.pageInterval(settings: settings, pages: listingPages)
+            resyncEvery = pageEvery * Double(listingPages)
             inFlightSince = deploysInFlight ? (inFlightSince ?? now) : nil
             if mode == .healthy, let since = inFlightSince,
                now.timeIntervalSince(max(lastWebhookAt ?? startedAt, since)) >= settings.webhookStaleAfter {
@@ -140,10 +156,15 @@ public final class WebhookWatch: @unchecked Sendable {
                 sharesGiven += 1
                 lastShareAt = now
             }
-            if now.timeIntervalSince(lastResyncAt ?? .distantPast) >= settings.resyncInterval {
+            let changed = demanded || acted || !names.isEmpty
+            let due = now.timeIntervalSince(lastPageAt ?? .distantPast) >= pageEvery
+            if lastResyncAt == nil || (due && listingPages <= 1) {
                 return ObservationScope(list: true, probeAll: false, named: names, share: share, resync: true)
             }
-            return ObservationScope(list: demanded || acted || !names.isEmpty, probeAll: false, named: names, share: share)
+            if due && !changed {
+                return ObservationScope(list: false, probeAll: false, named: names, share: share, resync: true, page: true)
+            }
+            return ObservationScope(list: changed, probeAll: false, named: names, share: share)
         }
     }
 
@@ -154,19 +175,58 @@ public final class WebhookWatch: @unchecked Sendable {
             let ownChanges = self.acted
             let demandedSince = demands != demandsAtScope
             self.acted = acted || !complete
-            guard report.listed, complete else { return }
+            guard complete else { return }
+            // By what the tick did: a page tick lists everything after a blind tick, or
+            // before a delete.
+            guard report.listed else {
+                if scope.page { roundRead(report, ownChanges: ownChanges) }
+                return
+            }
             // A name is answered by a listing that shows its deploy ended; one still on its
             // way up (the listing lags the event) keeps the next ticks listing until it ends.
             for (service, count) in namedAtScope where named[service] == count && !report.inProgress.contains(service) {
                 named[service] = nil
             }
             demanded = demandedSince
-            if scope.resync { lastResyncAt = clock() }
-            if mode == .healthy, !report.unreported.isEmpty, !ownChanges {
-                mode = .polling
-                reason = "a listing found \(report.unreported.count) change(s) no webhook reported"
-            }
+            // Any full listing is a whole observation: the resync's round starts again after it.
+            if report.pages > 0 { listingPages = report.pages }
+            lastResyncAt = clock()
+            lastPageAt = lastResyncAt
+            unreportedFallsBack(report, ownChanges: ownChanges)
         }
+    }
+
+    /// A page of the resync's round was read: its end says what a listing costs now. What
+    /// a whole round did not find may be gone, or may have moved between pages while it
+    /// ran: the next tick lists everything to tell (under the lock).
+    private func roundRead(_ report: ObservationReport, ownChanges: Bool) {
+        lastPageAt = clock()
+        if let pages = report.roundPages {
+            listingPages = max(1, pages)
+            lastResyncAt = lastPageAt
+        }
+        if !report.missing.isEmpty {
+            demanded = true
+            demands += 1
+        }
+        unreportedFallsBack(report, ownChanges: ownChanges)
+    }
+
+    /// A change no webhook reported sends a healthy loop back to polling (under the lock).
+    private func unreportedFallsBack(_ report: ObservationReport, ownChanges: Bool) {
+        if mode == .healthy, !report.unreported.isEmpty, !ownChanges {
+            mode = .polling
+            reason = "a listing found \(report.unreported.count) change(s) no webhook reported"
+        }
+    }
+
+    /// How far apart the resync's pages go for a listing of `pages` calls: a round in
+    /// `resyncInterval`, unless that spends more than the call budget (20 pages at 12 calls
+    /// an hour: a page every 300 s, a round in 100 minutes). At most one page per tick.
+    /// Between rounds the probes (every instance once per `resyncInterval`) and the
+    /// webhooks carry the level, and any event, claim or action still lists everything.
+    static func pageInterval(settings: PoolSettings, pages: Int) -> TimeInterval {
+        max(settings.resyncInterval / Double(max(1, pages)), 3_600 / Double(settings.resyncBudget))
     }
 
     /// The notification rule was confirmed, or could not be.
