@@ -14,4 +14,5 @@ func time(_ millisecondsSince1970: Int64) -> Date {
 
 /// Every migration file, in the order a fresh database applies them.
 let allMigrations = ["0001_init.sql", "0002_instance_domain.sql", "0003_claim_request_hash.sql", "0004_leases.sql", "0005_instance_credentials.sql",
-                     "0006_instance_project.sql", "0007_claim_waiters.sql", "0008_history_and_relayed_webhooks.sql"]
+                     "0006_instance_project.sql", "0007_claim_waiters.sql", "0008_history_and_relayed_webhooks.sql",
+                     "0009_relayed_webhooks_by_time.sql"]
