@@ -95,8 +95,6 @@ struct PoolContext {
         }
     }
 
-    /// The one place the spec's `platform:` becomes a `Platform`, for every command.
-    /// `local`: the running local platform, which only `serve` starts (it owns processes).
     /// What keeps the pool's notification rule, with webhooks on: Railway's client with the
     /// process's token. Nil with webhooks off.
     static func webhookRuleKeeper(_ webhooks: Result<WebhookConfig, WebhookConfig.Off>, env: [String: String],
@@ -114,6 +112,8 @@ struct PoolContext {
         }
     }
 
+    /// The one place the spec's `platform:` becomes a `Platform`, for every command.
+    /// `local`: the running local platform, which only `serve` starts (it owns processes).
     static func makePlatform(_ spec: EnvironmentSpec, env: [String: String], local: LocalPlatform? = nil,
                              metrics: MetricsFactory? = nil) throws -> any Platform {
         switch spec.platform {

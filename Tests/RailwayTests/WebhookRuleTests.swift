@@ -73,3 +73,29 @@ import Testing
         }
     }
 }
+
+/// Two managers of one environment replace each other's rule: the second check of the
+/// first finds its rule gone and one of this pool at another host in its place, and says
+/// so (the host, never the secret).
+@Suite struct ContestedRuleTests {
+    @Test func aRuleReplacedByAnotherManagerIsReportedByHost() async throws {
+        try await FakeRailwayHarness.with { h in
+            let isOurs: @Sendable (String) -> Bool = { $0.contains("/webhooks/railway/") && $0.hasSuffix("?pool=pool.test") }
+            let here = WebhookRuleKeeper(client: h.client()), there = WebhookRuleKeeper(client: h.client())
+            let copy = "https://copy.example.net/webhooks/railway/secret-copy-0123456789abcdef?pool=pool.test"
+            let types = WebhookRuleTests.types, url = WebhookRuleTests.url
+            guard case .created = try await here.keep(workspaceId: WebhookRuleTests.workspace, url: url, eventTypes: types, isOurs: isOurs)
+            else { Issue.record("the first rule"); return }
+            _ = try await there.keep(workspaceId: WebhookRuleTests.workspace, url: copy, eventTypes: types, isOurs: isOurs)
+            let outcome = try await here.keep(workspaceId: WebhookRuleTests.workspace, url: url, eventTypes: types, isOurs: isOurs)
+            guard case .contested(let id, replaced: 1, let hosts) = outcome, hosts == ["copy.example.net"] else {
+                Issue.record("\(outcome)")
+                return
+            }
+            #expect(!"\(outcome)".contains("secret-copy"), "no secret in what is logged")
+            #expect(await h.fake.rules.map(\.url) == [url])
+            #expect(try await here.keep(workspaceId: WebhookRuleTests.workspace, url: url, eventTypes: types, isOurs: isOurs) == .kept(id),
+                    "no contest while nobody replaces it")
+        }
+    }
+}
