@@ -86,10 +86,14 @@ import Testing
             let b = try ServerWorld.make(spec: try ServerFixtures.spec(), store: store, platform: a.platform)
             try await a.app.test(.router) { clientA in
                 try await b.app.test(.router) { clientB in
+                    // In line one after the other, by the store's own count of joins (a fixed
+                    // sleep let a loaded machine start the second before the first).
+                    let sql = try #require(store as? SQLPoolStore)
+                    let joined = { sql.operationCounts["joinClaimQueue", default: 0] }
                     async let first = claim(clientA, wait: "wait=30")
-                    try await Task.sleep(for: .milliseconds(500))
+                    try await eventually("the first claim in line") { joined() == 1 }
                     async let second = claim(clientB, wait: "wait=30")
-                    try await Task.sleep(for: .milliseconds(500))
+                    try await eventually("the second claim in line") { joined() == 2 }
                     let one = try await a.seedIdle(1)
                     let firstAnswer = try await first
                     #expect(firstAnswer.status == .ok && firstAnswer.json["instanceId"] as? String == one[0],

@@ -87,9 +87,10 @@ import TestSupport
     }
 
     @Test func connectionRefusedIsUnreachable() async throws {
-        let url = try await withStandIn { _, url in url }
-        // The stand-in has stopped: nothing listens on its port any more.
-        #expect(await client.probe(baseURL: url, bearer: testKey) == .unreachable("connection refused"))
+        // A port bound and not listening: a stopped stand-in's port could be handed to a
+        // server another test starts meanwhile.
+        let result = try await withRefusedPort { port in await client.probe(baseURL: "http://127.0.0.1:\(port)", bearer: testKey) }
+        #expect(result == .unreachable("connection refused"))
     }
 
     /// An instance that never answers, and one that sends its headers but never its body
