@@ -47,21 +47,8 @@ public struct Observer: Sendable {
         // it is joined with, so a claim that started during the listing is seen as one.
         let listing: Result<PlatformListing, any Error>
         var report = ObservationReport()
-        if !scope.list, scope.page, let cache, cache.lastListing != nil {
-            report.listed = false
-            do {
-                let (page, next) = try await platform.observePage(from: cache.roundCursor)
-                if let merged = cache.merge(page, next: next, named: scope.named) {
-                    report.pages = page.pages
-                    report.unreported = merged.unreported
-                    report.inProgress = Set(page.services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
-                    report.roundPages = merged.roundPages
-                    report.missing = merged.missing
-                    listing = .success(merged.listing)
-                } else {
-                    listing = .failure(CacheEmptied())
-                }
-            } catch { listing = .failure(error) }
+        if !scope.list, scope.page, let cache, let read = await nextPage(cache, named: scope.named, &report) {
+            listing = read
         } else if !scope.list, let cached = cache?.lastListing {
             listing = .success(cached)
             report.listed = false
@@ -169,10 +156,26 @@ public struct Observer: Sendable {
         return last
     }
 
-    /// The last listing went away between the check and the merge (it never does: only a
-    /// listing replaces a listing); the tick is blind and the next one lists in full.
-    struct CacheEmptied: Error, CustomStringConvertible {
-        var description: String { "no earlier listing to read a page into" }
+    /// The resync's next page read into the last listing; nil when there is no last listing
+    /// to read it into, and the tick lists everything instead.
+    private func nextPage(_ cache: ObservationCache, named: Set<String>,
+                          _ report: inout ObservationReport) async -> Result<PlatformListing, any Error>? {
+        guard cache.lastListing != nil else { return nil }
+        let page: PlatformListing, next: ListingCursor?
+        do {
+            (page, next) = try await platform.observePage(from: cache.roundCursor)
+        } catch {
+            report.listed = false
+            return .failure(error)
+        }
+        guard let merged = cache.merge(page, next: next, named: named) else { return nil }
+        report.listed = false
+        report.pages = page.pages
+        report.unreported = merged.unreported
+        report.inProgress = Set(page.services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
+        report.roundPages = merged.roundPages
+        report.missing = merged.missing
+        return .success(merged.listing)
     }
 
     /// Probes are keyed by service (a duplicate service shares its instance's id), or by
