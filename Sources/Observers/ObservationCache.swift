@@ -72,19 +72,18 @@ public final class ObservationCache: @unchecked Sendable {
             round.pages += page.pages
             round.services.formUnion(page.services.map(\.serviceId))
             round.projects.formUnion(page.projects.map(\.projectId))
-            var merge = PageMerge(listing: current, unreported: unreported, roundPages: nil, missing: [])
+            var ended: Int?, missing: [String] = []
             if let next {
                 round.cursor = next
             } else {
-                merge.roundPages = round.pages
-                merge.missing = current.services.map(\.serviceId).filter { !round.services.contains($0) }
+                ended = round.pages
+                missing = current.services.map(\.serviceId).filter { !round.services.contains($0) }
                     + current.projects.map(\.projectId).filter { !round.projects.contains($0) }.map { "project:" + $0 }
                 current.pages = round.pages
-                merge.listing.pages = round.pages
                 round = Round()
             }
             listing = current
-            return merge
+            return PageMerge(listing: current, unreported: unreported, roundPages: ended, missing: missing)
         }
     }
 

@@ -56,7 +56,7 @@ public struct Observer: Sendable {
             do {
                 let listed = try await platform.observe()
                 report.unreported = cache?.store(listed, named: scope.named) ?? []
-                report.inProgress = Set(listed.services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
+                report.inProgress = Self.inProgress(listed.services)
                 report.pages = listed.pages
                 listing = .success(listed)
             } catch { listing = .failure(error) }
@@ -172,10 +172,15 @@ public struct Observer: Sendable {
         report.listed = false
         report.pages = page.pages
         report.unreported = merged.unreported
-        report.inProgress = Set(page.services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
+        report.inProgress = Self.inProgress(page.services)
         report.roundPages = merged.roundPages
         report.missing = merged.missing
         return .success(merged.listing)
+    }
+
+    /// Services a listing shows with a deploy still on its way up.
+    static func inProgress(_ services: [PlatformService]) -> Set<String> {
+        Set(services.filter { $0.deployStatus?.isInProgress == true }.map(\.serviceId))
     }
 
     /// Probes are keyed by service (a duplicate service shares its instance's id), or by
